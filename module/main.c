@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * esp_mobility: moves every XFRM state and policy of one IPsec peer from an
+ * old address pair to a new one in a single, all-or-nothing request.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#include <uapi/linux/esp_mobility.h>
+
+#include "esp_mobility.h"
+
+static int __init espmob_init(void)
+{
+	int err;
+
+	err = espmob_pernet_init();
+	if (err)
+		return err;
+
+	err = espmob_nl_init();
+	if (err)
+		goto err_pernet;
+
+	pr_info("esp_mobility: ABI %u loaded\n", ESPMOB_ABI_VERSION);
+	return 0;
+
+err_pernet:
+	espmob_pernet_exit();
+	return err;
+}
+
+static void __exit espmob_exit(void)
+{
+	espmob_nl_exit();
+	espmob_pernet_exit();
+}
+
+module_init(espmob_init);
+module_exit(espmob_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Atomic migration of IPsec SAs and policies for MOBIKE");
+MODULE_ALIAS_GENL_FAMILY(ESPMOB_GENL_NAME);
