@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * espmob: command line tool of the esp_mobility module.
+ *
+ *   espmob [-j] [-n NETNS] [-force] [-batch FILE|-] [-h] COMMAND ...
+ *
+ * This file holds the global options, the command table and the -batch
+ * loop; each command lives in its own file. main() is in main.c, so that
+ * the unit tests link everything else.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+
+#include "parse.h"
+#include "print.h"
+
+/* Linked in when the VICI bridge is built into espmob. */
+extern __typeof__(cmd_vici) cmd_vici __attribute__((weak));
+
+struct command {
+	const char *name;
+	int (*run)(struct espmob_ctx *ctx, int argc, char **argv);
+	const char *syntax;
+};
+
+static const struct command commands[] = {
+	{ "version", cmd_version, "version" },
+	{ "stats", cmd_stats, "stats" },
+	{ "vici", NULL, "vici [socket PATH]" },
+};
+
+#define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static const char global_syntax[] =
+	"espmob [-j] [-n NETNS] [-force] [-batch FILE|-] [-h] COMMAND ...";
+
+static int (*command_fn(const struct command *c))(struct espmob_ctx *, int,
+						   char **)
+{
+	if (!strcmp(c->name, "vici"))
+		return cmd_vici;	/* NULL unless vici_bridge.c is linked */
+	return c->run;
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name) && command_fn(&commands[i]))
+			return &commands[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s\n", global_syntax);
+	fprintf(f, "Options:\n"
+		"  -j, -json         JSON output, one value per line\n"
+		"  -n, -netns NETNS  run in network namespace NETNS (ip netns)\n"
+		"  -batch FILE|-     read commands from FILE or stdin, one a line\n"
+		"  -force            in batch mode, go on after a failed command\n"
+		"  -h, -help         this help\n"
+		"Commands:\n");
+	for (i = 0; i < N_COMMANDS; i++)
+		if (command_fn(&commands[i]))
+			fprintf(f, "  %s\n", commands[i].syntax);
+}
+
+static void vreport(struct espmob_ctx *ctx, const char *fmt, va_list ap)
+{
+	char msg[sizeof(ctx->errmsg)];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memcpy(ctx->errmsg, msg, sizeof(msg));
+	fflush(stdout);
+	if (ctx->line)
+		fprintf(stderr, "espmob: line %lu: %s\n", ctx->line, msg);
+	else
+		fprintf(stderr, "espmob: %s\n", msg);
+}
+
+void espmob_error(struct espmob_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(ctx, fmt, ap);
+	va_end(ap);
+}
+
+int espmob_usage(struct espmob_ctx *ctx, const char *cmd, const char *fmt, ...)
+{
+	const struct command *c = find_command(cmd);
+	char msg[sizeof(ctx->errmsg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	espmob_error(ctx, "%s: %s", cmd, msg);
+	if (c)
+		fprintf(stderr, "Usage: espmob %s\n", c->syntax);
+	return ESPMOB_USAGE;
+}
+
+int espmob_no_args(struct espmob_ctx *ctx, char **argv)
+{
+	return espmob_usage(ctx, argv[0], "unexpected \"%s\"", argv[1]);
+}
+
+static int run_command(struct espmob_ctx *ctx, int argc, char **argv)
+{
+	const struct command *c = find_command(argv[0]);
+
+	if (!c) {
+		espmob_error(ctx, "unknown command \"%s\", try \"espmob -h\"",
+			     argv[0]);
+		return ESPMOB_USAGE;
+	}
+	return command_fn(c)(ctx, argc, argv);
+}
+
+/* Runs one batch line; returns ESPMOB_* and prints a failure's result line. */
+static int run_line(struct espmob_ctx *ctx, FILE *f, char *line, char **argv)
+{
+	int len, argc, status;
+
+	len = batch_read_line(f, line);
+	if (len == BATCH_EOF)
+		return -1;
+	ctx->line++;
+	if (len == BATCH_TOO_LONG) {
+		espmob_error(ctx, "line longer than %d bytes", BATCH_LINE_MAX);
+		status = ESPMOB_USAGE;
+	} else if (len == BATCH_NUL) {
+		espmob_error(ctx, "NUL byte in line");
+		status = ESPMOB_USAGE;
+	} else {
+		argc = split_args(line, argv, BATCH_MAX_ARGS);
+		if (argc == 0)
+			return ESPMOB_OK;
+		if (argc < 0) {
+			espmob_error(ctx, "too many words");
+			status = ESPMOB_USAGE;
+		} else {
+			status = run_command(ctx, argc, argv);
+		}
+	}
+	/* a reader of stdout gets one line per request, failed or not */
+	if (status != ESPMOB_OK)
+		print_failure(ctx, status);
+	return status;
+}
+
+static int run_batch(struct espmob_ctx *ctx, const char *path)
+{
+	char **argv = calloc(BATCH_MAX_ARGS + 1, sizeof(*argv));
+	char *line = malloc(BATCH_LINE_MAX + 1);
+	int status, result = ESPMOB_OK;
+	FILE *f;
+
+	if (!argv || !line) {
+		espmob_error(ctx, "%s", strerror(ENOMEM));
+		result = ESPMOB_ERR;
+		goto out;
+	}
+	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!f) {
+		espmob_error(ctx, "cannot open %s: %s", path, strerror(errno));
+		result = ESPMOB_ERR;
+		goto out;
+	}
+	while ((status = run_line(ctx, f, line, argv)) >= 0) {
+		if (status == ESPMOB_OK)
+			continue;
+		if (!ctx->force) {
+			result = status;
+			break;
+		}
+		result = ESPMOB_ERR;
+	}
+	if (f != stdin)
+		fclose(f);
+out:
+	free(line);
+	free(argv);
+	return result;
+}
+
+/* "-j" and "--json" alike; returns the option name without dashes. */
+static const char *option_name(const char *arg)
+{
+	if (arg[0] != '-' || !arg[1])
+		return NULL;
+	arg++;
+	if (arg[0] == '-')
+		arg++;
+	return arg;
+}
+
+int espmob_main(int argc, char **argv)
+{
+	struct espmob_ctx ctx = { 0 };
+	const char *batch = NULL;
+	const char *opt;
+	int status;
+
+	argc--;
+	argv++;
+	for (; argc > 0 && (opt = option_name(argv[0])); argc--, argv++) {
+		if (!strcmp(opt, "j") || !strcmp(opt, "json")) {
+			ctx.json = true;
+		} else if (!strcmp(opt, "force")) {
+			ctx.force = true;
+		} else if (!strcmp(opt, "h") || !strcmp(opt, "help")) {
+			usage(stdout);
+			return ESPMOB_OK;
+		} else if (!strcmp(opt, "n") || !strcmp(opt, "netns") ||
+			   !strcmp(opt, "batch")) {
+			if (argc < 2) {
+				fprintf(stderr, "espmob: option \"%s\" needs an argument\n",
+					argv[0]);
+				return ESPMOB_USAGE;
+			}
+			if (opt[0] == 'n')
+				ctx.netns = argv[1];
+			else
+				batch = argv[1];
+			argc--;
+			argv++;
+		} else {
+			fprintf(stderr, "espmob: unknown option \"%s\"\n",
+				argv[0]);
+			usage(stderr);
+			return ESPMOB_USAGE;
+		}
+	}
+
+	if (batch ? argc != 0 : argc == 0) {
+		if (batch)
+			fprintf(stderr, "espmob: -batch takes no command\n");
+		usage(stderr);
+		return ESPMOB_USAGE;
+	}
+	if (ctx.netns && espmob_enter_netns(&ctx, ctx.netns) < 0)
+		return ESPMOB_ERR;
+
+	status = batch ? run_batch(&ctx, batch) : run_command(&ctx, argc, argv);
+	if (ctx.nl)
+		mnl_socket_close(ctx.nl);
+	if (fflush(stdout) == EOF && status == ESPMOB_OK)
+		status = ESPMOB_ERR;
+	return status;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* espmob's output, as text or (with -j) one JSON value per line. */
+#ifndef ESPMOB_PRINT_H
+#define ESPMOB_PRINT_H
+
+#include <arpa/inet.h>
+
+#include "espmob.h"
+
+/* ESPMOB_CMD_GET_INFO's answer. */
+struct espmob_info {
+	bool has_abi;
+	uint32_t abi;
+	bool has_stats;
+	uint64_t stats[ESPMOB_STATS_A_MAX + 1];	/* by ESPMOB_STATS_A_* */
+};
+
+/* An ESPMOB_CMD_MIGRATE_NTF: the request's attributes and the result. */
+struct migrate_ntf {
+	struct migrate_req req;
+	bool has_old;
+	bool has_new;
+	bool has_result;
+	struct migrate_result res;
+};
+
+const char *addr_str(const struct espmob_addr *a, char *buf, size_t size);
+
+void print_version(const struct espmob_ctx *ctx,
+		   const struct espmob_info *info);
+void print_stats(const struct espmob_ctx *ctx, const struct espmob_info *info);
+void print_migrate_result(const struct espmob_ctx *ctx,
+			  const struct migrate_result *res);
+void print_migrate_ntf(const struct espmob_ctx *ctx,
+		       const struct migrate_ntf *ntf);
+/* Batch mode: the result line of a failed request (status 1 or 2). */
+void print_failure(const struct espmob_ctx *ctx, int status);
+
+#endif /* ESPMOB_PRINT_H */
