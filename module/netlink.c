@@ -9,10 +9,52 @@
 #include <uapi/linux/esp_mobility.h>
 
 #include "esp_mobility.h"
+#include "migrate.h"
+
+static const struct nla_policy espmob_ep_policy[ESPMOB_EP_A_MAX + 1] = {
+	[ESPMOB_EP_A_LOCAL_IPV4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+	[ESPMOB_EP_A_LOCAL_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[ESPMOB_EP_A_REMOTE_IPV4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+	[ESPMOB_EP_A_REMOTE_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+};
+
+static const struct nla_policy espmob_spi_policy[ESPMOB_SPI_A_MAX + 1] = {
+	[ESPMOB_SPI_A_SPI] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy espmob_mark_policy[ESPMOB_MARK_A_MAX + 1] = {
+	[ESPMOB_MARK_A_VALUE] = { .type = NLA_U32 },
+	[ESPMOB_MARK_A_MASK] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy espmob_encap_policy[ESPMOB_ENCAP_A_MAX + 1] = {
+	[ESPMOB_ENCAP_A_MODE] = NLA_POLICY_MAX(NLA_U8, ESPMOB_ENCAP_ESPINUDP),
+	[ESPMOB_ENCAP_A_LOCAL_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[ESPMOB_ENCAP_A_REMOTE_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+};
+
+static const struct nla_policy espmob_pol_policy[ESPMOB_POL_A_MAX + 1] = {
+	[ESPMOB_POL_A_INDEX] = { .type = NLA_U32 },
+	[ESPMOB_POL_A_DIR] = NLA_POLICY_MAX(NLA_U8, XFRM_POLICY_FWD),
+};
+
+static const struct nla_policy espmob_pols_policy[ESPMOB_POLS_A_MAX + 1] = {
+	[ESPMOB_POLS_A_POLICY] = NLA_POLICY_NESTED(espmob_pol_policy),
+};
 
 static const struct nla_policy espmob_policy[ESPMOB_A_MAX + 1] = {
 	[ESPMOB_A_ABI_VERSION] = { .type = NLA_REJECT },
 	[ESPMOB_A_STATS] = { .type = NLA_REJECT },
+	[ESPMOB_A_OLD] = NLA_POLICY_NESTED(espmob_ep_policy),
+	[ESPMOB_A_NEW] = NLA_POLICY_NESTED(espmob_ep_policy),
+	[ESPMOB_A_SPIS] = NLA_POLICY_NESTED(espmob_spi_policy),
+	[ESPMOB_A_REQID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[ESPMOB_A_MARK] = NLA_POLICY_NESTED(espmob_mark_policy),
+	[ESPMOB_A_IF_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[ESPMOB_A_ENCAP] = NLA_POLICY_NESTED(espmob_encap_policy),
+	[ESPMOB_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, ESPMOB_F_ALL),
+	[ESPMOB_A_POLICIES] = NLA_POLICY_NESTED(espmob_pols_policy),
+	[ESPMOB_A_RESULT] = { .type = NLA_REJECT },
 };
 
 static struct genl_family espmob_family;
@@ -85,10 +127,396 @@ nla_failure:
 	return -EMSGSIZE;
 }
 
+static bool addr_unusable(const xfrm_address_t *a, unsigned short family)
+{
+	if (family == AF_INET)
+		return ipv4_is_zeronet(a->a4) || ipv4_is_multicast(a->a4) ||
+		       ipv4_is_lbcast(a->a4);
+	return ipv6_addr_any(&a->in6) || ipv6_addr_is_multicast(&a->in6);
+}
+
+static void nla_get_addr(xfrm_address_t *a, const struct nlattr *nla)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a, nla_data(nla), nla_len(nla));
+}
+
+static int parse_endpoints(struct nlattr *nest, struct espmob_endpoints *ep,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[ESPMOB_EP_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, ESPMOB_EP_A_MAX, nest, espmob_ep_policy,
+			       extack);
+	if (err)
+		return err;
+
+	if (tb[ESPMOB_EP_A_LOCAL_IPV4] && tb[ESPMOB_EP_A_REMOTE_IPV4] &&
+	    !tb[ESPMOB_EP_A_LOCAL_IPV6] && !tb[ESPMOB_EP_A_REMOTE_IPV6]) {
+		ep->family = AF_INET;
+		nla_get_addr(&ep->local, tb[ESPMOB_EP_A_LOCAL_IPV4]);
+		nla_get_addr(&ep->remote, tb[ESPMOB_EP_A_REMOTE_IPV4]);
+	} else if (tb[ESPMOB_EP_A_LOCAL_IPV6] && tb[ESPMOB_EP_A_REMOTE_IPV6] &&
+		   !tb[ESPMOB_EP_A_LOCAL_IPV4] && !tb[ESPMOB_EP_A_REMOTE_IPV4]) {
+		ep->family = AF_INET6;
+		nla_get_addr(&ep->local, tb[ESPMOB_EP_A_LOCAL_IPV6]);
+		nla_get_addr(&ep->remote, tb[ESPMOB_EP_A_REMOTE_IPV6]);
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "endpoints need one local and one remote address of one family");
+		return -EINVAL;
+	}
+
+	if (addr_unusable(&ep->local, ep->family) ||
+	    addr_unusable(&ep->remote, ep->family)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "endpoint addresses must be unicast and specified");
+		return -EINVAL;
+	}
+	if (xfrm_addr_equal(&ep->local, &ep->remote, ep->family)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "local and remote address are the same");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool endpoints_equal(const struct espmob_endpoints *a,
+			    const struct espmob_endpoints *b)
+{
+	return a->family == b->family &&
+	       xfrm_addr_equal(&a->local, &b->local, a->family) &&
+	       xfrm_addr_equal(&a->remote, &b->remote, a->family);
+}
+
+static int parse_spis(struct nlattr *nest, struct espmob_req *req,
+		      struct netlink_ext_ack *extack)
+{
+	struct nlattr *nla;
+	unsigned int i;
+	int rem;
+
+	nla_for_each_nested(nla, nest, rem) {
+		u32 spi = nla_get_u32(nla);
+
+		if (req->n_spis == ESPMOB_MAX_SPIS) {
+			NL_SET_ERR_MSG_ATTR(extack, nest, "too many SPIs");
+			return -E2BIG;
+		}
+		for (i = 0; i < req->n_spis; i++) {
+			if (req->spis[i] == spi) {
+				NL_SET_ERR_MSG_ATTR(extack, nla,
+						    "SPI listed twice");
+				return -EINVAL;
+			}
+		}
+		req->spi_attrs[req->n_spis] = nla;
+		req->spis[req->n_spis++] = spi;
+	}
+	if (!req->n_spis) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "empty SPI list");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_policy_ref(struct nlattr *nest, struct espmob_pol_ref *ref,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[ESPMOB_POL_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, ESPMOB_POL_A_MAX, nest, espmob_pol_policy,
+			       extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, ESPMOB_POL_A_INDEX) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, ESPMOB_POL_A_DIR)) {
+		NL_SET_ERR_MSG_MOD(extack, "a policy needs an index and a direction");
+		return -EINVAL;
+	}
+	ref->index = nla_get_u32(tb[ESPMOB_POL_A_INDEX]);
+	ref->dir = nla_get_u8(tb[ESPMOB_POL_A_DIR]);
+	ref->attr = nest;
+	return 0;
+}
+
+static int parse_policies(struct nlattr *nest, struct espmob_req *req,
+			  struct netlink_ext_ack *extack)
+{
+	struct nlattr *nla;
+	unsigned int i;
+	int rem, err;
+
+	nla_for_each_nested(nla, nest, rem) {
+		struct espmob_pol_ref *ref = &req->pols[req->n_pols];
+
+		if (req->n_pols == ESPMOB_MAX_POLICIES) {
+			NL_SET_ERR_MSG_ATTR(extack, nest, "too many policies");
+			return -E2BIG;
+		}
+		err = parse_policy_ref(nla, ref, extack);
+		if (err)
+			return err;
+		for (i = 0; i < req->n_pols; i++) {
+			if (req->pols[i].index == ref->index &&
+			    req->pols[i].dir == ref->dir) {
+				NL_SET_ERR_MSG_ATTR(extack, nla,
+						    "policy listed twice");
+				return -EINVAL;
+			}
+		}
+		req->n_pols++;
+	}
+	if (!req->n_pols) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "empty policy list");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_mark(struct nlattr *nest, struct espmob_req *req,
+		      struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[ESPMOB_MARK_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, ESPMOB_MARK_A_MAX, nest, espmob_mark_policy,
+			       extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, ESPMOB_MARK_A_VALUE)) {
+		NL_SET_ERR_MSG_MOD(extack, "a mark needs a value");
+		return -EINVAL;
+	}
+	req->has_mark = true;
+	req->mark.v = nla_get_u32(tb[ESPMOB_MARK_A_VALUE]);
+	req->mark.m = tb[ESPMOB_MARK_A_MASK] ?
+		      nla_get_u32(tb[ESPMOB_MARK_A_MASK]) : 0xffffffff;
+	return 0;
+}
+
+static int parse_encap(struct nlattr *nest, struct espmob_req *req,
+		       struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[ESPMOB_ENCAP_A_MAX + 1];
+	bool ports;
+	int err;
+
+	err = nla_parse_nested(tb, ESPMOB_ENCAP_A_MAX, nest,
+			       espmob_encap_policy, extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, ESPMOB_ENCAP_A_MODE)) {
+		NL_SET_ERR_MSG_MOD(extack, "encapsulation needs a mode");
+		return -EINVAL;
+	}
+
+	ports = tb[ESPMOB_ENCAP_A_LOCAL_PORT] || tb[ESPMOB_ENCAP_A_REMOTE_PORT];
+	if (nla_get_u8(tb[ESPMOB_ENCAP_A_MODE]) == ESPMOB_ENCAP_NONE) {
+		if (ports) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "ports given for removed encapsulation");
+			return -EINVAL;
+		}
+		req->encap = ESPMOB_ENCAP_REMOVE;
+		return 0;
+	}
+
+	if (!tb[ESPMOB_ENCAP_A_LOCAL_PORT] || !tb[ESPMOB_ENCAP_A_REMOTE_PORT]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "espinudp needs a local and a remote port");
+		return -EINVAL;
+	}
+	req->encap = ESPMOB_ENCAP_SET;
+	req->encap_lport = htons(nla_get_u16(tb[ESPMOB_ENCAP_A_LOCAL_PORT]));
+	req->encap_rport = htons(nla_get_u16(tb[ESPMOB_ENCAP_A_REMOTE_PORT]));
+	return 0;
+}
+
+static int parse_migrate(struct genl_info *info, struct espmob_req *req)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = info->attrs;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, ESPMOB_A_OLD) ||
+	    GENL_REQ_ATTR_CHECK(info, ESPMOB_A_NEW))
+		return -EINVAL;
+
+	err = parse_endpoints(attrs[ESPMOB_A_OLD], &req->old, extack);
+	if (err)
+		return err;
+	err = parse_endpoints(attrs[ESPMOB_A_NEW], &req->new, extack);
+	if (err)
+		return err;
+	if (endpoints_equal(&req->old, &req->new)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[ESPMOB_A_NEW],
+				    "new endpoints equal the old ones");
+		return -EINVAL;
+	}
+
+	if (attrs[ESPMOB_A_SPIS]) {
+		err = parse_spis(attrs[ESPMOB_A_SPIS], req, extack);
+		if (err)
+			return err;
+	}
+	if (attrs[ESPMOB_A_POLICIES]) {
+		err = parse_policies(attrs[ESPMOB_A_POLICIES], req, extack);
+		if (err)
+			return err;
+	}
+	if (attrs[ESPMOB_A_MARK]) {
+		err = parse_mark(attrs[ESPMOB_A_MARK], req, extack);
+		if (err)
+			return err;
+	}
+	if (attrs[ESPMOB_A_ENCAP]) {
+		err = parse_encap(attrs[ESPMOB_A_ENCAP], req, extack);
+		if (err)
+			return err;
+	}
+	if (attrs[ESPMOB_A_REQID]) {
+		req->has_reqid = true;
+		req->reqid = nla_get_u32(attrs[ESPMOB_A_REQID]);
+	}
+	if (attrs[ESPMOB_A_IF_ID]) {
+		req->has_if_id = true;
+		req->if_id = nla_get_u32(attrs[ESPMOB_A_IF_ID]);
+	}
+	if (attrs[ESPMOB_A_FLAGS])
+		req->dry_run = nla_get_u32(attrs[ESPMOB_A_FLAGS]) &
+			       ESPMOB_F_DRY_RUN;
+	return 0;
+}
+
+static int put_endpoints(struct sk_buff *skb, int type,
+			 const struct espmob_endpoints *ep)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+	int err;
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (ep->family == AF_INET)
+		err = nla_put_in_addr(skb, ESPMOB_EP_A_LOCAL_IPV4,
+				      ep->local.a4) ||
+		      nla_put_in_addr(skb, ESPMOB_EP_A_REMOTE_IPV4,
+				      ep->remote.a4);
+	else
+		err = nla_put_in6_addr(skb, ESPMOB_EP_A_LOCAL_IPV6,
+				       &ep->local.in6) ||
+		      nla_put_in6_addr(skb, ESPMOB_EP_A_REMOTE_IPV6,
+				       &ep->remote.in6);
+	if (err) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int put_result(struct sk_buff *skb, const struct espmob_result *res,
+		      bool dry_run)
+{
+	struct nlattr *nest = nla_nest_start(skb, ESPMOB_A_RESULT);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, ESPMOB_RESULT_A_STATES, res->states) ||
+	    nla_put_u32(skb, ESPMOB_RESULT_A_POLICIES, res->policies) ||
+	    nla_put_u64_64bit(skb, ESPMOB_RESULT_A_DURATION_NS,
+			      res->duration_ns, ESPMOB_RESULT_A_PAD) ||
+	    (dry_run && nla_put_flag(skb, ESPMOB_RESULT_A_DRY_RUN))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Tells the netns's "migrate" listeners what moved; best effort. */
+static void notify_migration(struct net *net, const struct espmob_req *req,
+			     const struct espmob_result *res)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&espmob_family, net, ESPMOB_MCGRP_ID_MIGRATE))
+		return;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &espmob_family, 0,
+			  ESPMOB_CMD_MIGRATE_NTF);
+	if (!hdr ||
+	    put_endpoints(msg, ESPMOB_A_OLD, &req->old) ||
+	    put_endpoints(msg, ESPMOB_A_NEW, &req->new) ||
+	    put_result(msg, res, false)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&espmob_family, net, msg, 0,
+				ESPMOB_MCGRP_ID_MIGRATE, GFP_KERNEL);
+}
+
+static int espmob_nl_migrate(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct espmob_result res;
+	struct espmob_req *req;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	/* two arrays of references make the request too large for the stack */
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+
+	err = parse_migrate(info, req);
+	if (err) {
+		atomic64_inc(&espmob_pernet(net)->stats.failed);
+		goto out;
+	}
+
+	err = espmob_migrate(net, req, &res, info->extack);
+	if (err)
+		goto out;
+
+	if (!req->dry_run)
+		notify_migration(net, req, &res);
+
+	err = -ENOMEM;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		goto out;
+	hdr = genlmsg_put_reply(msg, info, &espmob_family, 0,
+				ESPMOB_CMD_MIGRATE);
+	if (!hdr || put_result(msg, &res, req->dry_run)) {
+		nlmsg_free(msg);
+		err = -EMSGSIZE;
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	err = genlmsg_reply(msg, info);
+out:
+	kfree(req);
+	return err;
+}
+
 static const struct genl_ops espmob_ops[] = {
 	{
 		.cmd = ESPMOB_CMD_GET_INFO,
 		.doit = espmob_nl_get_info,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ESPMOB_CMD_MIGRATE,
+		.doit = espmob_nl_migrate,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

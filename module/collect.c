@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Finding what a migration moves: the ESP states between the old endpoints
+ * and the policies that lead to them. Collection only takes references;
+ * walk callbacks run under the XFRM table spinlocks, so they allocate
+ * atomically and never sleep.
+ */
+#include <linux/slab.h>
+#include <net/xfrm.h>
+
+#include "migrate_ctx.h"
+
+enum espmob_dir { ESPMOB_NONE, ESPMOB_OUT, ESPMOB_IN };
+
+static bool addr_eq(const xfrm_address_t *a, const xfrm_address_t *b,
+		    unsigned short family)
+{
+	return xfrm_addr_equal(a, b, family);
+}
+
+/* Orientation of a (source, destination) pair against the old endpoints. */
+static enum espmob_dir pair_dir(const struct espmob_endpoints *ep,
+				const xfrm_address_t *src,
+				const xfrm_address_t *dst)
+{
+	if (addr_eq(src, &ep->local, ep->family) &&
+	    addr_eq(dst, &ep->remote, ep->family))
+		return ESPMOB_OUT;
+	if (addr_eq(src, &ep->remote, ep->family) &&
+	    addr_eq(dst, &ep->local, ep->family))
+		return ESPMOB_IN;
+	return ESPMOB_NONE;
+}
+
+static bool mark_selected(const struct espmob_req *req,
+			  const struct xfrm_mark *mark)
+{
+	return !req->has_mark ||
+	       (mark->v == req->mark.v && mark->m == req->mark.m);
+}
+
+static enum espmob_dir state_selected(const struct espmob_req *req,
+				      const struct xfrm_state *x)
+{
+	if (x->id.proto != IPPROTO_ESP ||
+	    x->props.family != req->old.family ||
+	    x->km.state != XFRM_STATE_VALID)
+		return ESPMOB_NONE;
+	if (req->has_reqid && x->props.reqid != req->reqid)
+		return ESPMOB_NONE;
+	if (req->has_if_id && x->if_id != req->if_id)
+		return ESPMOB_NONE;
+	if (!mark_selected(req, &x->mark))
+		return ESPMOB_NONE;
+
+	return pair_dir(&req->old, &x->props.saddr, &x->id.daddr);
+}
+
+static struct espmob_sa *sa_add(struct espmob_ctx *ctx, struct xfrm_state *x,
+				enum espmob_dir dir, gfp_t gfp)
+{
+	struct espmob_sa *sa;
+
+	if (espmob_step_fails(ctx))
+		return NULL;
+
+	sa = kzalloc(sizeof(*sa), gfp);
+	if (!sa)
+		return NULL;
+
+	xfrm_state_hold(x);
+	sa->old = x;
+	sa->outbound = dir == ESPMOB_OUT;
+	list_add_tail(&sa->list, &ctx->sas);
+	ctx->n_sas++;
+	return sa;
+}
+
+static bool sa_listed(struct espmob_ctx *ctx, const struct xfrm_state *x)
+{
+	struct espmob_sa *sa;
+
+	list_for_each_entry(sa, &ctx->sas, list)
+		if (sa->old == x)
+			return true;
+	return false;
+}
+
+/* Looks up @spi at @daddr and adds the SA if the request selects it. */
+static int collect_spi_at(struct espmob_ctx *ctx, u32 spi,
+			  const xfrm_address_t *daddr, bool *found)
+{
+	const struct espmob_req *req = ctx->req;
+	struct xfrm_state *x;
+	enum espmob_dir dir;
+	int err = 0;
+
+	x = xfrm_state_lookup(ctx->net, req->has_mark ? req->mark.v : 0,
+			      daddr, htonl(spi), IPPROTO_ESP, req->old.family);
+	if (!x)
+		return 0;
+
+	dir = state_selected(req, x);
+	if (dir != ESPMOB_NONE && !sa_listed(ctx, x)) {
+		*found = true;
+		if (!sa_add(ctx, x, dir, GFP_KERNEL))
+			err = -ENOMEM;
+	}
+	xfrm_state_put(x);
+	return err;
+}
+
+static int collect_by_spi(struct espmob_ctx *ctx)
+{
+	const struct espmob_req *req = ctx->req;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < req->n_spis; i++) {
+		bool found = false;
+
+		/* an SPI names the outbound SA, the inbound one, or both */
+		err = collect_spi_at(ctx, req->spis[i], &req->old.remote,
+				     &found);
+		if (!err)
+			err = collect_spi_at(ctx, req->spis[i],
+					     &req->old.local, &found);
+		if (err) {
+			NL_SET_ERR_MSG_MOD(ctx->extack,
+					   "out of memory collecting SAs");
+			return err;
+		}
+		if (!found) {
+			NL_SET_ERR_MSG_ATTR(ctx->extack, req->spi_attrs[i],
+					    "no ESP SA with this SPI between the old endpoints");
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static int collect_state_cb(struct xfrm_state *x, int count, void *ptr)
+{
+	struct espmob_ctx *ctx = ptr;
+	enum espmob_dir dir = state_selected(ctx->req, x);
+
+	if (dir == ESPMOB_NONE)
+		return 0;
+	return sa_add(ctx, x, dir, GFP_ATOMIC) ? 0 : -ENOMEM;
+}
+
+static int collect_by_walk(struct espmob_ctx *ctx)
+{
+	struct xfrm_state_walk walk;
+	int err;
+
+	xfrm_state_walk_init(&walk, IPPROTO_ESP, NULL);
+	err = xfrm_state_walk(ctx->net, &walk, collect_state_cb, ctx);
+	xfrm_state_walk_done(&walk, ctx->net);
+	if (err == -ENOENT)	/* the table was empty */
+		err = 0;
+	if (err)
+		NL_SET_ERR_MSG_MOD(ctx->extack, "out of memory collecting SAs");
+	return err;
+}
+
+/* What this module can rebuild faithfully. */
+static int check_state(struct espmob_ctx *ctx, const struct xfrm_state *x)
+{
+	const struct espmob_req *req = ctx->req;
+
+	if (x->xso.dev) {
+		NL_SET_ERR_MSG_MOD(ctx->extack,
+				   "hardware-offloaded SAs cannot be migrated");
+		return -EOPNOTSUPP;
+	}
+	if (x->security) {
+		NL_SET_ERR_MSG_MOD(ctx->extack,
+				   "SAs with a security context cannot be migrated");
+		return -EOPNOTSUPP;
+	}
+	if (x->props.mode != XFRM_MODE_TUNNEL &&
+	    x->props.mode != XFRM_MODE_TRANSPORT) {
+		NL_SET_ERR_MSG_MOD(ctx->extack,
+				   "only tunnel and transport mode SAs can be migrated");
+		return -EOPNOTSUPP;
+	}
+	if (x->props.mode == XFRM_MODE_TRANSPORT &&
+	    req->old.family != req->new.family) {
+		NL_SET_ERR_MSG_MOD(ctx->extack,
+				   "transport mode SAs cannot change address family");
+		return -EAFNOSUPPORT;
+	}
+	return 0;
+}
+
+int espmob_collect_states(struct espmob_ctx *ctx)
+{
+	struct espmob_sa *sa;
+	int err;
+
+	if (ctx->req->n_spis)
+		err = collect_by_spi(ctx);
+	else
+		err = collect_by_walk(ctx);
+	if (err)
+		return err;
+
+	if (!ctx->n_sas) {
+		NL_SET_ERR_MSG_MOD(ctx->extack,
+				   "no ESP SA between the old endpoints matches the request");
+		return -ENOENT;
+	}
+
+	list_for_each_entry(sa, &ctx->sas, list) {
+		err = check_state(ctx, sa->old);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Does template @t resolve to one of the SAs this request moves? */
+static bool tmpl_uses_moved_sa(struct espmob_ctx *ctx,
+			       const struct xfrm_tmpl *t)
+{
+	struct espmob_sa *sa;
+
+	list_for_each_entry(sa, &ctx->sas, list) {
+		const struct xfrm_state *x = sa->old;
+
+		if (t->id.proto == x->id.proto && t->mode == x->props.mode &&
+		    (!t->reqid || t->reqid == x->props.reqid))
+			return true;
+	}
+	return false;
+}
+
+static bool sel_is_old_pair(const struct espmob_endpoints *ep,
+			    const struct xfrm_selector *sel)
+{
+	unsigned int full = espmob_full_prefix(ep->family);
+
+	return sel->family == ep->family &&
+	       sel->prefixlen_s == full && sel->prefixlen_d == full &&
+	       pair_dir(ep, &sel->saddr, &sel->daddr) != ESPMOB_NONE;
+}
+
+/*
+ * A policy moves when it leads to a moved SA and either one of its tunnel
+ * templates carries the old endpoints (the templates are rewritten) or it is
+ * a transport mode policy whose selector is the old host pair (the selector
+ * is rewritten). Returns false for policies this request leaves alone.
+ */
+static bool policy_selected(struct espmob_ctx *ctx, struct xfrm_policy *pol,
+			    int dir, bool *reselect)
+{
+	const struct espmob_req *req = ctx->req;
+	bool uses_sa = false, tunnel_hit = false, transport = true;
+	int i;
+
+	if (dir >= XFRM_POLICY_MAX || pol->walk.dead)
+		return false;
+	if (req->has_if_id && pol->if_id != req->if_id)
+		return false;
+	if (!mark_selected(req, &pol->mark))
+		return false;
+
+	for (i = 0; i < pol->xfrm_nr; i++) {
+		const struct xfrm_tmpl *t = &pol->xfrm_vec[i];
+
+		if (t->mode != XFRM_MODE_TRANSPORT) {
+			transport = false;
+			if (t->encap_family == req->old.family &&
+			    pair_dir(&req->old, &t->saddr, &t->id.daddr) !=
+			    ESPMOB_NONE)
+				tunnel_hit = true;
+		}
+		if (tmpl_uses_moved_sa(ctx, t))
+			uses_sa = true;
+	}
+	if (!uses_sa)
+		return false;
+
+	*reselect = transport && pol->xfrm_nr > 0 &&
+		    sel_is_old_pair(&req->old, &pol->selector);
+	return tunnel_hit || *reselect;
+}
+
+static int pol_add(struct espmob_ctx *ctx, struct xfrm_policy *pol, int dir,
+		   bool reselect, gfp_t gfp)
+{
+	struct espmob_pol *ep;
+
+	if (espmob_step_fails(ctx))
+		return -ENOMEM;
+
+	ep = kzalloc(sizeof(*ep), gfp);
+	if (!ep)
+		return -ENOMEM;
+
+	xfrm_pol_hold(pol);
+	ep->old = pol;
+	ep->dir = dir;
+	ep->reselect = reselect;
+	list_add_tail(&ep->list, &ctx->pols);
+	ctx->n_pols++;
+	return 0;
+}
+
+static int collect_policy_cb(struct xfrm_policy *pol, int dir, int count,
+			     void *ptr)
+{
+	struct espmob_ctx *ctx = ptr;
+	bool reselect;
+
+	if (!policy_selected(ctx, pol, dir, &reselect))
+		return 0;
+	return pol_add(ctx, pol, dir, reselect, GFP_ATOMIC);
+}
+
+static int collect_policies_by_walk(struct espmob_ctx *ctx)
+{
+	struct xfrm_policy_walk walk;
+	int err;
+
+	xfrm_policy_walk_init(&walk, XFRM_POLICY_TYPE_ANY);
+	err = xfrm_policy_walk(ctx->net, &walk, collect_policy_cb, ctx);
+	xfrm_policy_walk_done(&walk, ctx->net);
+	if (err == -ENOENT)
+		err = 0;
+	if (err)
+		NL_SET_ERR_MSG_MOD(ctx->extack,
+				   "out of memory collecting policies");
+	return err;
+}
+
+static int collect_policies_by_ref(struct espmob_ctx *ctx)
+{
+	static const struct xfrm_mark no_mark;
+	const struct espmob_req *req = ctx->req;
+	unsigned int i;
+
+	for (i = 0; i < req->n_pols; i++) {
+		const struct espmob_pol_ref *ref = &req->pols[i];
+		struct xfrm_policy *pol;
+		bool reselect;
+		int err = 0;
+
+		pol = xfrm_policy_byid(ctx->net,
+				       req->has_mark ? &req->mark : &no_mark,
+				       req->has_if_id ? req->if_id : 0,
+				       XFRM_POLICY_TYPE_MAIN, ref->dir,
+				       ref->index, 0, &err);
+		if (!pol) {
+			NL_SET_ERR_MSG_ATTR(ctx->extack, ref->attr,
+					    "no policy with this index and direction");
+			return -ENOENT;
+		}
+		if (!policy_selected(ctx, pol, ref->dir, &reselect)) {
+			NL_SET_ERR_MSG_ATTR(ctx->extack, ref->attr,
+					    "policy does not lead to a migrated SA at the old endpoints");
+			err = -EINVAL;
+		} else {
+			err = pol_add(ctx, pol, ref->dir, reselect, GFP_KERNEL);
+			if (err)
+				NL_SET_ERR_MSG_MOD(ctx->extack,
+						   "out of memory collecting policies");
+		}
+		xfrm_pol_put(pol);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int espmob_collect_policies(struct espmob_ctx *ctx)
+{
+	struct espmob_pol *ep;
+
+	int err = ctx->req->n_pols ? collect_policies_by_ref(ctx) :
+				     collect_policies_by_walk(ctx);
+	if (err)
+		return err;
+
+	list_for_each_entry(ep, &ctx->pols, list) {
+		if (ep->old->security) {
+			NL_SET_ERR_MSG_MOD(ctx->extack,
+					   "policies with a security context cannot be migrated");
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}

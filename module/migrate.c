@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One peer's migration, all or nothing. Documentation/design.rst gives the
+ * argument; in short:
+ *
+ * Everything that can fail happens first, in the prepare phase, while no
+ * table has changed: collecting the states and policies, building every
+ * clone (crypto included) and every replacement policy, checking that
+ * nothing already sits at the new addresses. The commit then
+ *
+ *   1. hashes the clones in XFRM_STATE_ERROR (present, unusable: a lookup
+ *      that finds one drops the packet and raises no ACQUIRE);
+ *   2. installs the new policies (the only fallible commit step; a failure
+ *      puts the old policies back and unhashes the clones);
+ *   3. per SA, retires the old state and makes the clone VALID with the
+ *      old state's counters (espmob_state_switch());
+ *   4. removes the policies whose selectors were rewritten;
+ *   5. after an RCU grace period, deletes the retired states.
+ *
+ * The whole request holds net->xfrm.xfrm_cfg_mutex, as every xfrm_user and
+ * af_key request does, so no key manager changes the tables in between.
+ */
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <net/xfrm.h>
+
+#include "esp_mobility.h"
+#include "migrate_ctx.h"
+
+static void ctx_release(struct espmob_ctx *ctx)
+{
+	struct espmob_sa *sa, *sa_tmp;
+	struct espmob_pol *ep, *ep_tmp;
+
+	list_for_each_entry_safe(ep, ep_tmp, &ctx->pols, list) {
+		if (ep->new && ep->inserted)
+			xfrm_pol_put(ep->new);
+		else if (ep->new)
+			espmob_discard_policy(ep->new);
+		if (ep->undo)
+			espmob_discard_policy(ep->undo);
+		xfrm_pol_put(ep->old);
+		kfree(ep);
+	}
+	list_for_each_entry_safe(sa, sa_tmp, &ctx->sas, list) {
+		if (sa->new && sa->inserted)
+			xfrm_state_put(sa->new);
+		else if (sa->new)
+			espmob_discard_state(sa->new);
+		espmob_snap_free(&sa->snap);
+		xfrm_state_put(sa->old);
+		kfree(sa);
+	}
+}
+
+static bool sa_is_moving(struct espmob_ctx *ctx, const struct xfrm_state *x)
+{
+	struct espmob_sa *sa;
+
+	list_for_each_entry(sa, &ctx->sas, list)
+		if (sa->old == x)
+			return true;
+	return false;
+}
+
+/* Is the (daddr, SPI) a clone will take already used by another SA? */
+static int check_state_collision(struct espmob_ctx *ctx, struct espmob_sa *sa)
+{
+	const struct xfrm_state *n = sa->new;
+	struct xfrm_state *x;
+	bool clash;
+
+	x = xfrm_state_lookup(ctx->net, n->mark.v, &n->id.daddr, n->id.spi,
+			      n->id.proto, n->props.family);
+	if (!x)
+		return 0;
+	clash = !sa_is_moving(ctx, x);
+	xfrm_state_put(x);
+	if (clash) {
+		NL_SET_ERR_MSG_MOD(ctx->extack,
+				   "an SA with this SPI already exists at the new address");
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static bool pol_is_moving(struct espmob_ctx *ctx, const struct xfrm_policy *p)
+{
+	struct espmob_pol *ep;
+
+	list_for_each_entry(ep, &ctx->pols, list)
+		if (ep->old == p)
+			return true;
+	return false;
+}
+
+/* A rewritten selector must not land on another policy's selector. */
+static int check_policy_collision(struct espmob_ctx *ctx, struct espmob_pol *ep)
+{
+	struct xfrm_policy *p = ep->new, *found;
+	bool clash;
+	int err;
+
+	if (!ep->reselect)
+		return 0;
+
+	found = xfrm_policy_bysel_ctx(ctx->net, &p->mark, p->if_id, p->type,
+				      ep->dir, &p->selector, NULL, 0, &err);
+	if (!found)
+		return 0;
+	clash = !pol_is_moving(ctx, found);
+	xfrm_pol_put(found);
+	if (clash) {
+		NL_SET_ERR_MSG_MOD(ctx->extack,
+				   "a policy with the new selector already exists");
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int prepare(struct espmob_ctx *ctx)
+{
+	struct espmob_sa *sa;
+	struct espmob_pol *ep;
+	int err;
+
+	err = espmob_collect_states(ctx);
+	if (err)
+		return err;
+	err = espmob_collect_policies(ctx);
+	if (err)
+		return err;
+
+	list_for_each_entry(sa, &ctx->sas, list) {
+		err = espmob_build_state(ctx, sa);
+		if (err) {
+			NL_SET_ERR_MSG_MOD(ctx->extack,
+					   "cannot build an SA at the new addresses");
+			return err;
+		}
+		err = check_state_collision(ctx, sa);
+		if (err)
+			return err;
+	}
+
+	list_for_each_entry(ep, &ctx->pols, list) {
+		err = espmob_build_policy(ctx, ep);
+		if (err) {
+			NL_SET_ERR_MSG_MOD(ctx->extack,
+					   "out of memory building policies");
+			return err;
+		}
+		err = check_policy_collision(ctx, ep);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void unhash_clones(struct espmob_ctx *ctx)
+{
+	struct espmob_sa *sa;
+
+	list_for_each_entry(sa, &ctx->sas, list) {
+		if (!sa->inserted)
+			continue;
+		xfrm_state_delete(sa->new);
+		/* our reference is dropped in ctx_release() */
+	}
+}
+
+/* Puts the policies of an interrupted commit back as they were. */
+static void restore_policies(struct espmob_ctx *ctx)
+{
+	struct espmob_pol *ep;
+	int err;
+
+	list_for_each_entry(ep, &ctx->pols, list) {
+		if (!ep->inserted)
+			continue;
+		if (ep->reselect) {
+			xfrm_policy_delete(ep->new, ep->dir);
+			continue;
+		}
+		/*
+		 * Same selector again: the bin and hash chain exist, so the
+		 * insert allocates nothing and cannot fail in practice.
+		 */
+		err = xfrm_policy_insert(ep->dir, ep->undo, 0);
+		if (err) {
+			pr_err_ratelimited("esp_mobility: cannot restore policy %u (%d)\n",
+					   ep->old->index, err);
+			continue;
+		}
+		espmob_policy_inherit(ep->undo, ep->old);
+		xfrm_pol_put(ep->undo);
+		ep->undo = NULL;
+	}
+}
+
+static int install_policies(struct espmob_ctx *ctx)
+{
+	struct espmob_pol *ep;
+	int err;
+
+	list_for_each_entry(ep, &ctx->pols, list) {
+		if (espmob_step_fails(ctx))
+			err = -ENOMEM;
+		else
+			err = xfrm_policy_insert(ep->dir, ep->new,
+						 ep->reselect);
+		if (err) {
+			NL_SET_ERR_MSG_MOD(ctx->extack,
+					   "cannot install a policy at the new addresses");
+			return err;
+		}
+		ep->inserted = true;
+		espmob_policy_inherit(ep->new, ep->old);
+	}
+	return 0;
+}
+
+static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
+{
+	struct espmob_sa *sa;
+	struct espmob_pol *ep;
+	int err;
+
+	list_for_each_entry(sa, &ctx->sas, list) {
+		/* the table now owns the allocation reference; keep ours */
+		xfrm_state_hold(sa->new);
+		xfrm_state_insert(sa->new);
+		sa->inserted = true;
+	}
+
+	err = install_policies(ctx);
+	if (err) {
+		restore_policies(ctx);
+		unhash_clones(ctx);
+		return err;
+	}
+
+	/* nothing fails from here on */
+	list_for_each_entry(sa, &ctx->sas, list) {
+		sa->moved = espmob_state_switch(sa);
+		if (sa->moved)
+			res->states++;
+		else
+			xfrm_state_delete(sa->new);
+	}
+
+	list_for_each_entry(ep, &ctx->pols, list) {
+		if (ep->reselect)
+			xfrm_policy_delete(ep->old, ep->dir);
+		res->policies++;
+	}
+
+	/*
+	 * Lookups that started before the policy switch may still be
+	 * resolving the old templates under RCU; let them find the retired
+	 * states (and drop) rather than nothing (and ACQUIRE).
+	 */
+	synchronize_rcu_expedited();
+	list_for_each_entry(sa, &ctx->sas, list)
+		if (sa->moved)
+			xfrm_state_delete(sa->old);
+	return 0;
+}
+
+int espmob_migrate(struct net *net, const struct espmob_req *req,
+		   struct espmob_result *res, struct netlink_ext_ack *extack)
+{
+	struct espmob_stats *stats = &espmob_pernet(net)->stats;
+	struct espmob_ctx ctx = {
+		.net = net,
+		.req = req,
+		.extack = extack,
+		.sas = LIST_HEAD_INIT(ctx.sas),
+		.pols = LIST_HEAD_INIT(ctx.pols),
+		.fail_at = espmob_fault_arm(),
+	};
+	u64 start = ktime_get_ns();
+	int err;
+
+	memset(res, 0, sizeof(*res));
+
+	mutex_lock(&net->xfrm.xfrm_cfg_mutex);
+	err = prepare(&ctx);
+	if (!err && req->dry_run) {
+		res->states = ctx.n_sas;
+		res->policies = ctx.n_pols;
+	} else if (!err) {
+		err = commit(&ctx, res);
+		if (err)
+			atomic64_inc(&stats->rollbacks);
+	}
+	ctx_release(&ctx);
+	mutex_unlock(&net->xfrm.xfrm_cfg_mutex);
+
+	res->duration_ns = ktime_get_ns() - start;
+
+	if (err) {
+		atomic64_inc(&stats->failed);
+	} else if (req->dry_run) {
+		atomic64_inc(&stats->dry_runs);
+	} else {
+		atomic64_inc(&stats->migrations);
+		atomic64_add(res->states, &stats->states_moved);
+		atomic64_add(res->policies, &stats->policies_moved);
+	}
+	return err;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What one migration collects and builds before it commits. Everything here
+ * is private to the request and lives under net->xfrm.xfrm_cfg_mutex.
+ */
+#ifndef _ESPMOB_MIGRATE_CTX_H
+#define _ESPMOB_MIGRATE_CTX_H
+
+#include <linux/list.h>
+#include <net/xfrm.h>
+
+#include "migrate.h"
+
+/* Replay, lifetime and statistics state moved from an old SA to its clone. */
+struct espmob_snap {
+	struct xfrm_replay_state replay;
+	struct xfrm_replay_state preplay;
+	struct xfrm_replay_state_esn *replay_esn;	/* NULL without ESN */
+	struct xfrm_replay_state_esn *preplay_esn;
+	struct xfrm_lifetime_cur curlft;
+	struct xfrm_stats stats;
+	time64_t lastused;
+	long saved_tmo;
+	u32 xflags;
+	u8 dying;
+};
+
+struct espmob_sa {
+	struct list_head list;
+	struct xfrm_state *old;		/* held */
+	struct xfrm_state *new;		/* our reference, never VALID before commit */
+	struct espmob_snap snap;
+	bool outbound;
+	bool inserted;
+	bool moved;
+};
+
+struct espmob_pol {
+	struct list_head list;
+	struct xfrm_policy *old;	/* held */
+	struct xfrm_policy *new;	/* our reference */
+	struct xfrm_policy *undo;	/* copy of old, to put back on rollback */
+	int dir;
+	bool reselect;			/* new selector: insert, then delete old */
+	bool inserted;
+};
+
+struct espmob_ctx {
+	struct net *net;
+	const struct espmob_req *req;
+	struct netlink_ext_ack *extack;
+
+	struct list_head sas;
+	struct list_head pols;
+	unsigned int n_sas;
+	unsigned int n_pols;
+
+	/* fault injection: fail step fail_at (0: never) */
+	int fail_at;
+	unsigned int step;
+};
+
+static inline bool espmob_step_fails(struct espmob_ctx *ctx)
+{
+	return espmob_fault(&ctx->fail_at, &ctx->step);
+}
+
+/* collect.c */
+int espmob_collect_states(struct espmob_ctx *ctx);
+int espmob_collect_policies(struct espmob_ctx *ctx);
+
+/* clone.c */
+int espmob_build_state(struct espmob_ctx *ctx, struct espmob_sa *sa);
+int espmob_build_policy(struct espmob_ctx *ctx, struct espmob_pol *ep);
+void espmob_discard_state(struct xfrm_state *x);
+void espmob_discard_policy(struct xfrm_policy *pol);
+void espmob_snap_free(struct espmob_snap *snap);
+bool espmob_state_switch(struct espmob_sa *sa);
+void espmob_policy_inherit(struct xfrm_policy *new, struct xfrm_policy *old);
+
+/* address helpers shared by collect.c and clone.c */
+static inline unsigned int espmob_full_prefix(unsigned short family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+#endif /* _ESPMOB_MIGRATE_CTX_H */
