@@ -31,6 +31,13 @@ struct command {
 static const struct command commands[] = {
 	{ "version", cmd_version, "version" },
 	{ "stats", cmd_stats, "stats" },
+	{ "migrate", cmd_migrate,
+	  "migrate from OLD_LOCAL OLD_REMOTE to NEW_LOCAL NEW_REMOTE [spi SPI]...\n"
+	  "               [reqid N] [mark V[/M]] [if_id N]\n"
+	  "               [encap espinudp SPORT DPORT | encap none] [dry-run]\n"
+	  "               [policy index IDX dir in|out|fwd]..." },
+	{ "show", cmd_show, "show from LOCAL REMOTE" },
+	{ "monitor", cmd_monitor, "monitor" },
 	{ "vici", NULL, "vici [socket PATH]" },
 };
 

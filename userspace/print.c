@@ -137,7 +137,7 @@ static void json_endpoints(struct json *j, const char *key,
 	json_obj_close(j);
 }
 
-static const char *dir_name(uint8_t dir)
+const char *dir_name(uint8_t dir)
 {
 	return dir < 3 ? dir_names[dir] : "?";
 }

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include "espmob.h"
+#include "request.h"
 
 /* ESPMOB_CMD_GET_INFO's answer. */
 struct espmob_info {
@@ -15,15 +16,9 @@ struct espmob_info {
 	uint64_t stats[ESPMOB_STATS_A_MAX + 1];	/* by ESPMOB_STATS_A_* */
 };
 
-/* An ESPMOB_CMD_MIGRATE_NTF: the request's attributes and the result. */
-struct migrate_ntf {
-	struct migrate_req req;
-	bool has_old;
-	bool has_new;
-	bool has_result;
-	struct migrate_result res;
-};
 
+/* "in", "out" or "fwd" for XFRM_POLICY_IN, _OUT, _FWD. */
+const char *dir_name(uint8_t dir);
 const char *addr_str(const struct espmob_addr *a, char *buf, size_t size);
 
 void print_version(const struct espmob_ctx *ctx,
