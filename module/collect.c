@@ -170,25 +170,25 @@ static int check_state(struct espmob_ctx *ctx, const struct xfrm_state *x)
 	const struct espmob_req *req = ctx->req;
 
 	if (x->xso.dev) {
-		NL_SET_ERR_MSG_MOD(ctx->extack,
-				   "hardware-offloaded SAs cannot be migrated");
+		espmob_sa_error(ctx, x,
+				"esp_mobility: hardware-offloaded SAs cannot be migrated");
 		return -EOPNOTSUPP;
 	}
 	if (x->security) {
-		NL_SET_ERR_MSG_MOD(ctx->extack,
-				   "SAs with a security context cannot be migrated");
+		espmob_sa_error(ctx, x,
+				"esp_mobility: SAs with a security context cannot be migrated");
 		return -EOPNOTSUPP;
 	}
 	if (x->props.mode != XFRM_MODE_TUNNEL &&
 	    x->props.mode != XFRM_MODE_TRANSPORT) {
-		NL_SET_ERR_MSG_MOD(ctx->extack,
-				   "only tunnel and transport mode SAs can be migrated");
+		espmob_sa_error(ctx, x,
+				"esp_mobility: only tunnel and transport mode SAs can be migrated");
 		return -EOPNOTSUPP;
 	}
 	if (x->props.mode == XFRM_MODE_TRANSPORT &&
 	    req->old.family != req->new.family) {
-		NL_SET_ERR_MSG_MOD(ctx->extack,
-				   "transport mode SAs cannot change address family");
+		espmob_sa_error(ctx, x,
+				"esp_mobility: transport mode SAs cannot change address family");
 		return -EAFNOSUPPORT;
 	}
 	return 0;

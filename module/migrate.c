@@ -77,8 +77,8 @@ static int check_state_collision(struct espmob_ctx *ctx, struct espmob_sa *sa)
 	clash = !sa_is_moving(ctx, x);
 	xfrm_state_put(x);
 	if (clash) {
-		NL_SET_ERR_MSG_MOD(ctx->extack,
-				   "an SA with this SPI already exists at the new address");
+		espmob_sa_error(ctx, n,
+				"esp_mobility: an SA with this SPI already exists at the new address");
 		return -EEXIST;
 	}
 	return 0;

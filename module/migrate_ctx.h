@@ -65,6 +65,23 @@ static inline bool espmob_step_fails(struct espmob_ctx *ctx)
 	return espmob_fault(&ctx->fail_at, &ctx->step);
 }
 
+/*
+ * Rejects the request because of one SA: the message says why, the extack
+ * cookie carries the SA's SPI (big endian) so the caller knows which.
+ */
+static inline void espmob_sa_error(struct espmob_ctx *ctx,
+				   const struct xfrm_state *x, const char *msg)
+{
+	struct netlink_ext_ack *extack = ctx->extack;
+
+	if (!extack)
+		return;
+	extack->_msg = msg;
+	BUILD_BUG_ON(sizeof(x->id.spi) > NETLINK_MAX_COOKIE_LEN);
+	memcpy(extack->cookie, &x->id.spi, sizeof(x->id.spi));
+	extack->cookie_len = sizeof(x->id.spi);
+}
+
 /* collect.c */
 int espmob_collect_states(struct espmob_ctx *ctx);
 int espmob_collect_policies(struct espmob_ctx *ctx);

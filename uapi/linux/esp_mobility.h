@@ -21,6 +21,12 @@
 #define ESPMOB_MAX_SPIS		64
 #define ESPMOB_MAX_POLICIES	64
 
+/*
+ * Errors: every rejected request carries an extack message; one that is
+ * about a single SA also carries that SA's SPI, big endian, as the extack
+ * cookie (NLMSGERR_ATTR_COOKIE).
+ */
+
 enum espmob_cmd {
 	ESPMOB_CMD_UNSPEC,
 	/* do: reply carries ESPMOB_A_ABI_VERSION and ESPMOB_A_STATS */
