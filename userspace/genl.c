@@ -90,24 +90,86 @@ static int extack_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define PICK(names, t)	((t) < ARRAY_SIZE(names) ? (names)[t] : NULL)
+
+/* The name of an esp_mobility attribute by its path of types, or NULL. */
+static const char *attr_name(const uint16_t *path, int depth)
+{
+	static const char *const top[] = {
+		NULL, "abi_version", "stats", "old", "new", "spis", "reqid",
+		"mark", "if_id", "encap", "flags", "policies", "result",
+	};
+	static const char *const ep[] = {
+		NULL, "local_ipv4", "local_ipv6", "remote_ipv4", "remote_ipv6",
+	};
+	static const char *const mark[] = { NULL, "value", "mask" };
+	static const char *const encap[] = {
+		NULL, "mode", "local_port", "remote_port",
+	};
+	static const char *const pol[] = { NULL, "index", "dir" };
+	uint16_t t = path[depth - 1];
+
+	if (depth == 1)
+		return PICK(top, t);
+	switch (path[0]) {
+	case ESPMOB_A_OLD:
+	case ESPMOB_A_NEW:
+		return depth == 2 ? PICK(ep, t) : NULL;
+	case ESPMOB_A_SPIS:
+		return depth == 2 && t == ESPMOB_SPI_A_SPI ? "spi" : NULL;
+	case ESPMOB_A_MARK:
+		return depth == 2 ? PICK(mark, t) : NULL;
+	case ESPMOB_A_ENCAP:
+		return depth == 2 ? PICK(encap, t) : NULL;
+	case ESPMOB_A_POLICIES:
+		if (depth == 2)
+			return t == ESPMOB_POLS_A_POLICY ? "policy" : NULL;
+		return depth == 3 ? PICK(pol, t) : NULL;
+	}
+	return NULL;
+}
+
+/* The value of a small leaf attribute, for people to spot the bad one. */
+static void append_value(char *buf, size_t size, const struct nlattr *a)
+{
+	const void *p = mnl_attr_get_payload(a);
+
+	switch (mnl_attr_get_payload_len(a)) {
+	case 1:
+		appendf(buf, size, " = %u", *(const uint8_t *)p);
+		break;
+	case 2:
+		appendf(buf, size, " = %u", *(const uint16_t *)p);
+		break;
+	case 4:
+		appendf(buf, size, " = %u (0x%x)", *(const uint32_t *)p,
+			*(const uint32_t *)p);
+		break;
+	}
+}
+
 /*
- * Names the attribute at byte offset off of a genetlink request by the
- * numeric path of attribute types leading to it, e.g. "5.1".
+ * Describes the attribute at byte offset off of a genetlink request:
+ * "spis/spi = 39321 (0x9999)" for an esp_mobility request (named), the
+ * path of attribute types ("5/1") for others.
  */
 static void describe_offset(const struct nlmsghdr *req, uint32_t off,
-			    char *buf, size_t size)
+			    bool named, char *buf, size_t size)
 {
 	size_t hdr = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
 	const char *base = (const char *)req;
 	const char *end = base + req->nlmsg_len;
 	const char *p = base + hdr;
+	uint16_t path[8];
+	int depth = 0;
 
 	buf[0] = '\0';
 	if (off < hdr || off >= req->nlmsg_len)
 		return;
-	while (p + sizeof(struct nlattr) <= end) {
+	while (p + sizeof(struct nlattr) <= end && depth < 8) {
 		const struct nlattr *a = (const struct nlattr *)p;
-		const char *next;
+		const char *next, *name;
 
 		if (a->nla_len < sizeof(*a) || p + a->nla_len > end)
 			return;
@@ -116,9 +178,18 @@ static void describe_offset(const struct nlmsghdr *req, uint32_t off,
 			p = next;
 			continue;
 		}
-		appendf(buf, size, "%s%u", buf[0] ? "." : "",
-			mnl_attr_get_type(a));
-		if (base + off == p || !(a->nla_type & NLA_F_NESTED))
+		path[depth++] = mnl_attr_get_type(a);
+		name = named ? attr_name(path, depth) : NULL;
+		if (name)
+			appendf(buf, size, "%s%s", depth > 1 ? "/" : "", name);
+		else
+			appendf(buf, size, "%s%u", depth > 1 ? "/" : "",
+				path[depth - 1]);
+		if (!(a->nla_type & NLA_F_NESTED)) {
+			append_value(buf, size, a);
+			return;
+		}
+		if (base + off == p)
 			return;
 		/* descend into the nest holding the offset */
 		end = p + a->nla_len;
@@ -131,7 +202,7 @@ static int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	struct nl_extack ext = { 0 };
-	char where[64];
+	char where[128];
 	int err;
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
@@ -181,14 +252,25 @@ static int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
 	if (ext.has_offset) {
 		where[0] = '\0';
 		if (req)
-			describe_offset(req, ext.offset, where, sizeof(where));
+			describe_offset(req, ext.offset,
+					req->nlmsg_type == ctx->family_id,
+					where, sizeof(where));
 		appendf(ctx->errmsg, sizeof(ctx->errmsg),
 			", bad attribute at offset %u%s%s", ext.offset,
-			where[0] ? " type " : "", where);
+			where[0] ? ": " : "", where);
 	}
-	if (ext.has_miss_type)
-		appendf(ctx->errmsg, sizeof(ctx->errmsg),
-			", missing attribute type %u", ext.miss_type);
+	if (ext.has_miss_type) {
+		uint16_t t = ext.miss_type;
+		const char *name = req && req->nlmsg_type == ctx->family_id ?
+				   attr_name(&t, 1) : NULL;
+
+		if (name)
+			appendf(ctx->errmsg, sizeof(ctx->errmsg),
+				", missing attribute %s", name);
+		else
+			appendf(ctx->errmsg, sizeof(ctx->errmsg),
+				", missing attribute type %u", ext.miss_type);
+	}
 	return err;
 }
 

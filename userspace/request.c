@@ -176,13 +176,29 @@ static int table_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* A nest whose payload is exactly a sequence of well-formed attributes. */
+static bool nest_ok(const struct nlattr *nest)
+{
+	const char *end = (const char *)mnl_attr_get_payload(nest) +
+			  mnl_attr_get_payload_len(nest);
+	const struct nlattr *a;
+
+	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+		return false;
+	/* the walk stops at the first attribute that overruns the nest */
+	mnl_attr_for_each_nested(a, nest)
+		if ((const char *)a + MNL_ALIGN(a->nla_len) >= end)
+			return true;
+	return mnl_attr_get_payload_len(nest) == 0;
+}
+
 static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			uint16_t max)
 {
 	struct table t = { tb, max };
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
-	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+	if (!nest_ok(nest))
 		return -1;
 	return mnl_attr_parse_nested(nest, table_cb, &t) < 0 ? -1 : 0;
 }
@@ -220,7 +236,8 @@ static int get_endpoints(const struct nlattr *nest, struct espmob_endpoints *ep)
 	    get_addr(tb[ESPMOB_EP_A_LOCAL_IPV4], tb[ESPMOB_EP_A_LOCAL_IPV6],
 		     &ep->local) < 0 ||
 	    get_addr(tb[ESPMOB_EP_A_REMOTE_IPV4], tb[ESPMOB_EP_A_REMOTE_IPV6],
-		     &ep->remote) < 0)
+		     &ep->remote) < 0 ||
+	    ep->local.family != ep->remote.family)
 		return -1;
 	return 0;
 }
@@ -229,7 +246,7 @@ static int get_spis(const struct nlattr *nest, struct migrate_req *req)
 {
 	const struct nlattr *a;
 
-	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+	if (!nest_ok(nest))
 		return -1;
 	mnl_attr_for_each_nested(a, nest) {
 		if (mnl_attr_get_type(a) != ESPMOB_SPI_A_SPI)
@@ -282,7 +299,7 @@ static int get_policies(const struct nlattr *nest, struct migrate_req *req)
 	const struct nlattr *tb[ESPMOB_POL_A_MAX + 1];
 	const struct nlattr *a;
 
-	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+	if (!nest_ok(nest))
 		return -1;
 	mnl_attr_for_each_nested(a, nest) {
 		struct espmob_policy_ref *ref;
