@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of espmob's command line as a whole (espmob_main() in a child
+ * process, stdout and stderr captured): exit statuses, usage messages, and
+ * -batch semantics (comments, stop at the first error or go on with
+ * -force, one result line per request, over-long lines). Only paths that
+ * fail before talking to the kernel are used, so no module is needed.
+ */
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../espmob.h"
+#include "tap.h"
+
+struct run {
+	int status;
+	char out[16384];
+	char err[16384];
+};
+
+static void slurp(FILE *f, char *buf, size_t size)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* Runs espmob with argv (NULL-terminated) and input on stdin. */
+static void run(struct run *r, const char *input, const char **argv)
+{
+	FILE *in = tmpfile(), *out = tmpfile(), *err = tmpfile();
+	int argc = 0, st;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	if (!in || !out || !err)
+		return;
+	fputs(input ? input : "", in);
+	rewind(in);
+	while (argv[argc])
+		argc++;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fileno(in), 0);
+		dup2(fileno(out), 1);
+		dup2(fileno(err), 2);
+		exit(espmob_main(argc, (char **)argv));
+	}
+	fclose(in);
+	if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st))
+		r->status = WEXITSTATUS(st);
+	slurp(out, r->out, sizeof(r->out));
+	slurp(err, r->err, sizeof(r->err));
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+#define RUN(r, input, ...) run(r, input, (const char *[]){ "espmob", __VA_ARGS__, NULL })
+
+static void test_usage(void)
+{
+	static struct run r;
+
+	run(&r, NULL, (const char *[]){ "espmob", NULL });
+	is_u64(r.status, 2, "no command: exit 2");
+	has_str(r.err, "Usage: espmob", "  usage on stderr");
+
+	RUN(&r, NULL, "-h");
+	is_u64(r.status, 0, "-h: exit 0");
+	has_str(r.out, "migrate from OLD_LOCAL OLD_REMOTE to NEW_LOCAL NEW_REMOTE",
+		"  -h shows the migrate syntax on stdout");
+
+	RUN(&r, NULL, "-x", "stats");
+	is_u64(r.status, 2, "unknown option: exit 2");
+	has_str(r.err, "unknown option \"-x\"", "  names the option");
+
+	RUN(&r, NULL, "frob");
+	is_u64(r.status, 2, "unknown command: exit 2");
+	has_str(r.err, "unknown command \"frob\"", "  names the command");
+
+	RUN(&r, NULL, "migrate", "from", "10.0.0.1", "10.0.0.2", "to",
+	    "10.0.1.1", "10.0.0.2", "spi", "0");
+	is_u64(r.status, 2, "migrate spi 0: exit 2");
+	has_str(r.err, "espmob: migrate: invalid SPI \"0\"",
+		"  the error names the SPI");
+	has_str(r.err, "Usage: espmob migrate from OLD_LOCAL",
+		"  followed by the migrate syntax");
+	is_u64(strlen(r.out), 0, "  nothing on stdout");
+
+	RUN(&r, NULL, "show", "from", "10.0.0.1");
+	is_u64(r.status, 2, "show with one address: exit 2");
+	has_str(r.err, "Usage: espmob show from LOCAL REMOTE",
+		"  shows the show syntax");
+
+	RUN(&r, NULL, "version", "extra");
+	is_u64(r.status, 2, "version with an argument: exit 2");
+	RUN(&r, NULL, "stats", "extra");
+	is_u64(r.status, 2, "stats with an argument: exit 2");
+	RUN(&r, NULL, "monitor", "extra");
+	is_u64(r.status, 2, "monitor with an argument: exit 2");
+
+	RUN(&r, NULL, "-n");
+	is_u64(r.status, 2, "-n without a name: exit 2");
+	RUN(&r, NULL, "-n", "../etc", "stats");
+	is_u64(r.status, 1, "-n with a path: exit 1");
+	has_str(r.err, "invalid network namespace name", "  says why");
+	RUN(&r, NULL, "-batch", "/nonexistent/espmob-batch");
+	is_u64(r.status, 1, "-batch of a missing file: exit 1");
+	RUN(&r, NULL, "-batch", "-", "stats");
+	is_u64(r.status, 2, "-batch with a command too: exit 2");
+}
+
+static const char batch_input[] =
+	"# a comment\n"
+	"\n"
+	"   # an indented comment\n"
+	"migrate bogus\n"
+	"migrate from 10.0.0.1\n";
+
+static void test_batch(void)
+{
+	static struct run r;
+	static char big[8192];
+
+	RUN(&r, batch_input, "-batch", "-");
+	is_u64(r.status, 2, "batch stops at a usage error with its status");
+	has_str(r.err, "espmob: line 4: migrate: ",
+		"  the error carries the line number");
+	ok(!strstr(r.err, "line 5"), "  line 5 is not run");
+	is_u64(count_lines(r.out), 1, "  one result line on stdout");
+	has_str(r.out, "error: migrate: ", "  the result line tells the error");
+
+	RUN(&r, batch_input, "-force", "-batch", "-");
+	is_u64(r.status, 1, "batch -force: exit 1 after failures");
+	has_str(r.err, "espmob: line 5: migrate: \"from\" needs two addresses",
+		"  line 5 is run too");
+	is_u64(count_lines(r.out), 2,
+	       "  one result line per request, none for comments");
+
+	RUN(&r, batch_input, "-j", "-force", "-batch", "-");
+	has_str(r.out, "{\"error\":\"migrate: unknown keyword \\\"bogus\\\"\",\"status\":2}\n",
+		"-j: failures are JSON objects with escaped strings");
+
+	memset(big, 'a', 5000);
+	strcpy(big + 5000, "\nmigrate x\n");
+	RUN(&r, big, "-force", "-batch", "-");
+	has_str(r.err, "espmob: line 1: line longer than 4096 bytes",
+		"an over-long line is an error");
+	has_str(r.err, "espmob: line 2: migrate: ",
+		"  and the next line is read as a line of its own");
+	is_u64(r.status, 1, "  exit 1 with -force");
+	RUN(&r, big, "-batch", "-");
+	is_u64(r.status, 2, "  exit 2 without -force");
+	ok(!strstr(r.err, "line 2"), "  and nothing after it runs");
+
+	RUN(&r, "", "-batch", "-");
+	is_u64(r.status, 0, "empty batch: exit 0");
+	is_u64(strlen(r.out) + strlen(r.err), 0, "  and silence");
+}
+
+int main(void)
+{
+	tap_start();
+	test_usage();
+	test_batch();
+	return tap_end();
+}
