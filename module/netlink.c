@@ -527,6 +527,12 @@ static struct genl_family espmob_family __ro_after_init = {
 	.maxattr = ESPMOB_A_MAX,
 	.policy = espmob_policy,
 	.netnsok = true,
+	/*
+	 * MIGRATE serialises on the namespace's xfrm_cfg_mutex and GET_INFO
+	 * reads atomics: no need for genl_mutex, which would make namespaces
+	 * wait for each other.
+	 */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = espmob_ops,
 	.n_ops = ARRAY_SIZE(espmob_ops),
