@@ -85,6 +85,9 @@ int cmd_version(struct espmob_ctx *ctx, int argc, char **argv)
 		espmob_error(ctx, "version: %s", ctx->errmsg);
 		return ESPMOB_ERR;
 	}
+	if (info.has_abi && info.abi != ESPMOB_ABI_VERSION)
+		fprintf(stderr, "espmob: warning: built for module ABI %d\n",
+			ESPMOB_ABI_VERSION);
 	return ESPMOB_OK;
 }
 
