@@ -617,8 +617,39 @@ static void test_recorded(void)
 	       checked);
 }
 
-int main(void)
+/*
+ * vici_codec --dump SEGMENT.bin: prints what the recorded-message test
+ * expects in SEGMENT.txt (review it before committing it).
+ */
+static int dump_file(const char *path)
 {
+	struct vici_error err = { 0 };
+	struct vici_msg *m = NULL;
+	struct vici_packet p;
+	uint8_t *seg;
+	size_t len;
+	uint32_t l;
+
+	seg = read_file(path, &len);
+	if (!seg || len < 4 || vici_segment_len(seg, &l) || l != len - 4 ||
+	    vici_packet_parse(seg + 4, l, &p, &err) ||
+	    vici_msg_decode(p.msg, p.msg_len, &m, &err)) {
+		fprintf(stderr, "%s: not a valid segment: %s at %zu\n", path,
+			err.msg ? err.msg : "bad length", err.offset);
+		free(seg);
+		return 1;
+	}
+	printf("%s %s\n", vici_packet_type_name(p.type), p.name);
+	vici_dump(stdout, &m->root);
+	vici_msg_free(m);
+	free(seg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--dump"))
+		return dump_file(argv[2]);
 	printf("TAP version 13\n");
 	test_readme_example();
 	test_packets();
