@@ -19,9 +19,6 @@
 #include "parse.h"
 #include "print.h"
 
-/* Linked in when the VICI bridge is built into espmob. */
-extern __typeof__(cmd_vici) cmd_vici __attribute__((weak));
-
 struct command {
 	const char *name;
 	int (*run)(struct espmob_ctx *ctx, int argc, char **argv);
@@ -38,7 +35,7 @@ static const struct command commands[] = {
 	  "               [policy index IDX dir in|out|fwd]..." },
 	{ "show", cmd_show, "show from LOCAL REMOTE" },
 	{ "monitor", cmd_monitor, "monitor" },
-	{ "vici", NULL, "vici [socket PATH]" },
+	{ "vici", cmd_vici, "vici [socket PATH]" },
 };
 
 #define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -46,20 +43,12 @@ static const struct command commands[] = {
 static const char global_syntax[] =
 	"espmob [-j] [-n NETNS] [-force] [-batch FILE|-] [-h] COMMAND ...";
 
-static int (*command_fn(const struct command *c))(struct espmob_ctx *, int,
-						   char **)
-{
-	if (!strcmp(c->name, "vici"))
-		return cmd_vici;	/* NULL unless vici_bridge.c is linked */
-	return c->run;
-}
-
 static const struct command *find_command(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < N_COMMANDS; i++)
-		if (!strcmp(commands[i].name, name) && command_fn(&commands[i]))
+		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
 }
@@ -77,8 +66,7 @@ static void usage(FILE *f)
 		"  -h, -help         this help\n"
 		"Commands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
-		if (command_fn(&commands[i]))
-			fprintf(f, "  %s\n", commands[i].syntax);
+		fprintf(f, "  %s\n", commands[i].syntax);
 }
 
 static void vreport(struct espmob_ctx *ctx, const char *fmt, va_list ap)
@@ -132,7 +120,7 @@ static int run_command(struct espmob_ctx *ctx, int argc, char **argv)
 			     argv[0]);
 		return ESPMOB_USAGE;
 	}
-	return command_fn(c)(ctx, argc, argv);
+	return c->run(ctx, argc, argv);
 }
 
 /* Runs one batch line; returns ESPMOB_* and prints a failure's result line. */
