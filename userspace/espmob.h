@@ -130,7 +130,7 @@ int cmd_stats(struct espmob_ctx *ctx, int argc, char **argv);
 int cmd_migrate(struct espmob_ctx *ctx, int argc, char **argv);
 int cmd_show(struct espmob_ctx *ctx, int argc, char **argv);
 int cmd_monitor(struct espmob_ctx *ctx, int argc, char **argv);
-/* The strongSwan bridge, in vici_bridge.c (the VICI helper's file). */
+/* The strongSwan VICI bridge, in vici_bridge.c. */
 int cmd_vici(struct espmob_ctx *ctx, int argc, char **argv);
 
 /* espmob.c: the whole tool, called by main(). */

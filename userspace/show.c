@@ -210,7 +210,7 @@ static void common_attrs(const struct nlattr *a, struct item *it)
 
 static int sa_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct xfrm_usersa_info *sa = mnl_nlmsg_get_payload(nlh);
+	struct xfrm_usersa_info copy, *sa = &copy;
 	struct show *sh = data;
 	const struct nlattr *a;
 	struct item it = { 0 };
@@ -219,6 +219,8 @@ static int sa_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSA ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*sa))
 		return 0;
+	/* netlink aligns to 4 bytes, the struct has u64s */
+	memcpy(sa, mnl_nlmsg_get_payload(nlh), sizeof(*sa));
 	m = endpoints_match(sh->ep, sa->family, &sa->saddr, &sa->id.daddr);
 	if (!m)
 		return 0;
@@ -270,7 +272,7 @@ static bool tmpl_matches(const struct show *sh,
 
 static int policy_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct xfrm_userpolicy_info *p = mnl_nlmsg_get_payload(nlh);
+	struct xfrm_userpolicy_info copy, *p = &copy;
 	struct show *sh = data;
 	const struct nlattr *a;
 	struct item it = { .is_policy = true };
@@ -279,23 +281,25 @@ static int policy_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*p))
 		return 0;
+	memcpy(p, mnl_nlmsg_get_payload(nlh), sizeof(*p));
 	mnl_attr_for_each(a, nlh, sizeof(*p)) {
-		const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);
-		size_t n = mnl_attr_get_payload_len(a) / sizeof(*t);
+		const char *t = mnl_attr_get_payload(a);
+		size_t n = mnl_attr_get_payload_len(a) /
+			   sizeof(struct xfrm_user_tmpl);
 
 		common_attrs(a, &it);
 		if (mnl_attr_get_type(a) != XFRMA_TMPL)
 			continue;
-		for (; n > 0 && !match; n--, t++) {
-			struct xfrm_user_tmpl copy;
+		for (; n > 0 && !match; n--, t += sizeof(struct xfrm_user_tmpl)) {
+			struct xfrm_user_tmpl tmpl;
 
-			memcpy(&copy, t, sizeof(copy));	/* alignment */
-			if (!tmpl_matches(sh, p, &copy))
+			memcpy(&tmpl, t, sizeof(tmpl));
+			if (!tmpl_matches(sh, p, &tmpl))
 				continue;
 			match = true;
-			it.mode = copy.mode;
-			it.has_reqid = copy.reqid != 0;
-			it.reqid = copy.reqid;
+			it.mode = tmpl.mode;
+			it.has_reqid = tmpl.reqid != 0;
+			it.reqid = tmpl.reqid;
 		}
 	}
 	if (!match)

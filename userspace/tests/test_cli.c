@@ -4,8 +4,12 @@
  * process, stdout and stderr captured): exit statuses, usage messages, and
  * -batch semantics (comments, stop at the first error or go on with
  * -force, one result line per request, over-long lines). Only paths that
- * fail before talking to the kernel are used, so no module is needed.
+ * fail before talking to the kernel are used, so no module is needed;
+ * and "show", on XFRM policies made with ip(8) in a network namespace of
+ * our own (the host has XFRM but no ESP, so no SAs), when we are root.
  */
+#include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -171,10 +175,73 @@ static void test_batch(void)
 	is_u64(strlen(r.out) + strlen(r.err), 0, "  and silence");
 }
 
+static const char *const policies[] = {
+	/* listed for 10.0.0.1 10.0.0.2: */
+	"src 192.168.1.0/24 dst 192.168.2.0/24 dir out tmpl src 10.0.0.1 dst 10.0.0.2 proto esp mode tunnel reqid 5",
+	"src 192.168.2.0/24 dst 192.168.1.0/24 dir in tmpl src 10.0.0.2 dst 10.0.0.1 proto esp mode tunnel reqid 5 mark 7 mask 0xff if_id 9",
+	"src 10.0.0.1/32 dst 10.0.0.2/32 dir out tmpl proto esp mode transport reqid 6",
+	/* not listed: */
+	"src 10.0.0.0/24 dst 10.0.0.2/32 dir out tmpl proto esp mode transport reqid 7",
+	"src 192.168.1.0/24 dst 192.168.3.0/24 dir out tmpl src 10.0.0.1 dst 10.0.0.9 proto esp mode tunnel reqid 8",
+	"src 192.168.1.0/24 dst 192.168.2.0/24 dir fwd tmpl src 2001:db8::1 dst 2001:db8::2 proto esp mode tunnel reqid 9",
+	"src 10.0.0.1/32 dst 10.0.0.2/32 dir in action block",
+};
+
+static void test_show_policies(void)
+{
+	static struct run r;
+	char cmd[512];
+	size_t i;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
+		skip("show lists the policies a migration moves",
+		     "needs root to make a network namespace");
+		return;
+	}
+	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "ip xfrm policy add %s >/dev/null 2>&1",
+			 policies[i]);
+		if (system(cmd) != 0) {
+			skip("show lists the policies a migration moves",
+			     "ip xfrm policy add failed (no ip(8) or XFRM?)");
+			return;
+		}
+	}
+	RUN(&r, NULL, "show", "from", "10.0.0.1", "10.0.0.2");
+	if (!is_u64(r.status, 0, "show: exit 0"))
+		printf("#   stderr: %s\n", r.err);
+	is_u64(count_lines(r.out), 3, "  three of seven policies listed");
+	has_str(r.out, "dir out mode tunnel src 192.168.1.0/24 dst 192.168.2.0/24 reqid 5\n",
+		"  the outbound tunnel policy");
+	has_str(r.out, "dir in mode tunnel src 192.168.2.0/24 dst 192.168.1.0/24 reqid 5 mark 0x7/0xff if_id 9\n",
+		"  the inbound tunnel policy, with mark and if_id");
+	has_str(r.out, "dir out mode transport src 10.0.0.1/32 dst 10.0.0.2/32 reqid 6\n",
+		"  the transport policy between the two hosts");
+	ok(!strstr(r.out, "reqid 7") && !strstr(r.out, "reqid 8"),
+	   "  not a subnet's transport policy, nor another peer's tunnel");
+	ok(!strstr(r.out, "dir in mode transport"),
+	   "  not a policy without templates");
+
+	RUN(&r, NULL, "show", "from", "10.0.0.2", "10.0.0.1");
+	is_u64(count_lines(r.out), 3, "show from the other end lists the same");
+	RUN(&r, NULL, "show", "from", "2001:db8::1", "2001:db8::2");
+	ok(r.status == 0 && count_lines(r.out) == 1 &&
+	   strstr(r.out, "dir fwd mode tunnel"), "IPv6 endpoints: the fwd policy");
+	RUN(&r, NULL, "show", "from", "10.9.9.9", "10.0.0.2");
+	ok(r.status == 0 && !r.out[0], "unknown endpoints: nothing");
+
+	RUN(&r, NULL, "-j", "show", "from", "10.0.0.1", "10.0.0.2");
+	is_u64(count_lines(r.out), 1, "-j show: one line");
+	has_str(r.out, "{\"states\":[],\"policies\":[{", "  an object of two arrays");
+	has_str(r.out, "\"mark\":{\"value\":7,\"mask\":255},\"if_id\":9}",
+		"  with mark and if_id");
+}
+
 int main(void)
 {
 	tap_start();
 	test_usage();
 	test_batch();
+	test_show_policies();
 	return tap_end();
 }
