@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The esp_mobility way: one ESPMOB_CMD_MIGRATE request per peer over the
+ * "esp_mobility" generic netlink family (uapi/linux/esp_mobility.h). The
+ * request names the old and new endpoint pairs and, unless -E (endpoints
+ * only), every SPI of the peer and every policy by index and direction.
+ * Building the request, including the GETPOLICY lookups of the indexes, is
+ * the untimed prepare step; the timed part is one send and its reply.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/genetlink.h>
+#include "uapi/linux/esp_mobility.h"
+#include "mig.h"
+
+#define REQ_SIZE	2048
+
+struct result {
+	uint32_t states, policies;
+	int found;
+};
+
+static int family_attr_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
+	    mnl_attr_validate(a, MNL_TYPE_U16) == 0)
+		*(uint16_t *)data = mnl_attr_get_u16(a);
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+static int resolve_family(struct mig *g)
+{
+	char buf[MSGBUF];
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *gh;
+	int err;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = nlc_msg(&g->g, buf, GENL_ID_CTRL, NLM_F_ACK);
+	gh = mnl_nlmsg_put_extra_header(nlh, sizeof(*gh));
+	gh->cmd = CTRL_CMD_GETFAMILY;
+	gh->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ESPMOB_GENL_NAME);
+	err = nlc_talk(&g->g, nlh, family_cb, &g->family);
+	if (!err && !g->family)
+		err = -ENOENT;
+	return err;
+}
+
+static int em_init(struct mig *g, unsigned int npeers)
+{
+	unsigned int i;
+	int err;
+
+	g->rewrites_sel = 1;
+	err = nlc_open(&g->g, NETLINK_GENERIC, 0);
+	if (!err)
+		err = resolve_family(g);
+	if (err) {
+		fprintf(stderr, "migrate: no %s family: %s\n", ESPMOB_GENL_NAME,
+			strerror(-err));
+		exit(3);	/* "skip": the module is not loaded */
+	}
+	g->req = calloc(npeers, sizeof(*g->req));
+	for (i = 0; g->req && i < npeers; i++) {
+		g->req[i] = malloc(REQ_SIZE);
+		if (!g->req[i])
+			return -ENOMEM;
+	}
+	return g->req ? 0 : -ENOMEM;
+}
+
+static void put_ep(struct nlmsghdr *nlh, int type, uint32_t local,
+		   uint32_t remote)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+
+	mnl_attr_put(nlh, ESPMOB_EP_A_LOCAL_IPV4, 4, &local);
+	mnl_attr_put(nlh, ESPMOB_EP_A_REMOTE_IPV4, 4, &remote);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void put_policy(struct nlmsghdr *nlh, uint32_t index, uint8_t dir)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, ESPMOB_POLS_A_POLICY);
+
+	mnl_attr_put_u32(nlh, ESPMOB_POL_A_INDEX, index);
+	mnl_attr_put_u8(nlh, ESPMOB_POL_A_DIR, dir);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static int named_policies(struct mig *g, struct nlmsghdr *nlh,
+			  unsigned int peer, uint32_t from)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, ESPMOB_A_POLICIES);
+	int c;
+
+	for (c = 0; c < g->m.children; c++) {
+		struct child ch;
+		struct {
+			int dir;
+			const struct xfrm_selector *sel;
+		} p[3] = {
+			{ XFRM_POLICY_OUT, &ch.sel_out },
+			{ XFRM_POLICY_IN, &ch.sel_in },
+			{ XFRM_POLICY_FWD, &ch.sel_in },
+		};
+		int k;
+
+		child_get(&g->m, peer, c, from, from, &ch);
+		for (k = 0; k < npolicies(&g->m); k++) {
+			uint32_t idx = policy_index(&g->x, p[k].dir, p[k].sel);
+
+			if (!idx) {
+				fprintf(stderr, "migrate: peer %u CHILD %d: no %d policy\n",
+					peer, c, p[k].dir);
+				return -ENOENT;
+			}
+			put_policy(nlh, idx, p[k].dir);
+		}
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
+static int em_prepare(struct mig *g, unsigned int i, unsigned int peer,
+		      uint32_t from, uint32_t to)
+{
+	uint32_t remote = peer_remote(peer);
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *gh;
+
+	memset(g->req[i], 0, REQ_SIZE);
+	nlh = nlc_msg(&g->g, g->req[i], g->family, NLM_F_ACK);
+	gh = mnl_nlmsg_put_extra_header(nlh, sizeof(*gh));
+	gh->cmd = ESPMOB_CMD_MIGRATE;
+	gh->version = ESPMOB_GENL_VERSION;
+	put_ep(nlh, ESPMOB_A_OLD, from, remote);
+	put_ep(nlh, ESPMOB_A_NEW, to, remote);
+	if (g->named) {
+		struct nlattr *nest = mnl_attr_nest_start(nlh, ESPMOB_A_SPIS);
+		int c;
+
+		for (c = 0; c < g->m.children; c++) {
+			struct child ch;
+
+			child_get(&g->m, peer, c, from, from, &ch);
+			mnl_attr_put_u32(nlh, ESPMOB_SPI_A_SPI, ch.spi_out);
+			mnl_attr_put_u32(nlh, ESPMOB_SPI_A_SPI, ch.spi_in);
+		}
+		mnl_attr_nest_end(nlh, nest);
+		return named_policies(g, nlh, peer, from);
+	}
+	return 0;
+}
+
+static int result_attr_cb(const struct nlattr *a, void *data)
+{
+	struct result *r = data;
+
+	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return MNL_CB_OK;
+	if (mnl_attr_get_type(a) == ESPMOB_RESULT_A_STATES)
+		r->states = mnl_attr_get_u32(a);
+	else if (mnl_attr_get_type(a) == ESPMOB_RESULT_A_POLICIES)
+		r->policies = mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
+static int top_attr_cb(const struct nlattr *a, void *data)
+{
+	struct result *r = data;
+
+	if (mnl_attr_get_type(a) == ESPMOB_A_RESULT) {
+		r->found = 1;
+		mnl_attr_parse_nested(a, result_attr_cb, r);
+	}
+	return MNL_CB_OK;
+}
+
+static int reply_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), top_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+static int em_migrate(struct mig *g, unsigned int i, unsigned int peer,
+		      uint32_t from, uint32_t to)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)g->req[i];
+	unsigned int want_s = 2 * g->m.children;
+	unsigned int want_p = npolicies(&g->m) * g->m.children;
+	struct result r = { 0 };
+	int err;
+
+	(void)from;
+	(void)to;
+	g->msgs++;
+	err = nlc_talk(&g->g, nlh, reply_cb, &r);
+	if (err) {
+		fprintf(stderr, "migrate: peer %u: %s%s%s\n", peer,
+			strerror(-err), g->g.errmsg[0] ? ": " : "",
+			g->g.errmsg);
+		return err;
+	}
+	if (!r.found || r.states != want_s || r.policies != want_p) {
+		fprintf(stderr, "migrate: peer %u: moved %u states, %u policies; expected %u, %u\n",
+			peer, r.states, r.policies, want_s, want_p);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+const struct method method_espmob = {
+	.name = "espmob",
+	.init = em_init,
+	.prepare = em_prepare,
+	.migrate = em_migrate,
+};
