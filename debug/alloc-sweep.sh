@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Allocation-failure sweep of a MIGRATE request, run inside the debug guest
+# by debug/check-debug (needs root, esp_mobility.ko loaded, fault injection
+# and debugfs). Fails allocation 1, 2, 3, ... of one request (fail-nth on
+# the requesting thread: every slab allocation the request makes, in the
+# netlink core, genetlink, the module and XFRM), and then step 1, 2, 3, ...
+# through the module's fail_step parameter, until a request runs clean;
+# after each failed request the XFRM tables must be as before
+# (debug/alloc_sweep.py). Prints TAP 13. The kmemleak scan afterwards is
+# check-debug's.
+#
+#   debug/alloc-sweep.sh [MAX]     MAX injections per sweep (default 400)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+max=${1:-400}
+
+echo "TAP version 13"
+if [ "$(id -u)" != 0 ] || ! grep -q '^esp_mobility ' /proc/modules; then
+	echo "1..0 # SKIP needs root and esp_mobility loaded"
+	exit 4
+fi
+
+runs=("--mode failnth --family 4" "--mode failnth --family 6")
+if [ -w /sys/module/esp_mobility/parameters/fail_step ]; then
+	runs+=("--mode step --family 4" "--mode step --family 6")
+else
+	echo "# no fail_step parameter in this module: step sweep not run"
+fi
+[ -e /proc/self/fail-nth ] || echo "# no fail-nth (CONFIG_FAULT_INJECTION off?)"
+
+n=0 rc=0
+for r in "${runs[@]}"; do
+	case $r in
+	*failnth*)
+		if [ ! -e /proc/self/fail-nth ]; then
+			n=$((n + 1))
+			echo "ok $n - alloc sweep ($r) # SKIP no fail-nth"
+			continue
+		fi
+		;;
+	esac
+	# shellcheck disable=SC2086
+	out=$(python3 "$here/alloc_sweep.py" $r --max "$max" --first $((n + 1)) \
+		--log "${VM_OUT:-/tmp}/alloc-sweep.log")
+	[ $? = 0 ] || rc=1
+	echo "$out"
+	n=$((n + $(grep -cE '^(not )?ok ' <<<"$out")))
+done
+echo "1..$n"
+exit $rc
