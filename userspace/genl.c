@@ -130,12 +130,29 @@ static const char *attr_name(const uint16_t *path, int depth)
 	return NULL;
 }
 
-/* The value of a small leaf attribute, for people to spot the bad one. */
-static void append_value(char *buf, size_t size, const struct nlattr *a)
+static bool is_endpoint(const uint16_t *path, int depth)
+{
+	return depth == 2 &&
+	       (path[0] == ESPMOB_A_OLD || path[0] == ESPMOB_A_NEW);
+}
+
+/*
+ * The value of a small leaf attribute, for people to spot the bad one;
+ * addr says it is an endpoint address.
+ */
+static void append_value(char *buf, size_t size, const struct nlattr *a,
+			 bool addr)
 {
 	const void *p = mnl_attr_get_payload(a);
+	uint16_t len = mnl_attr_get_payload_len(a);
+	char str[INET6_ADDRSTRLEN];
 
-	switch (mnl_attr_get_payload_len(a)) {
+	if (addr && (len == 4 || len == 16) &&
+	    inet_ntop(len == 4 ? AF_INET : AF_INET6, p, str, sizeof(str))) {
+		appendf(buf, size, " = %s", str);
+		return;
+	}
+	switch (len) {
 	case 1:
 		appendf(buf, size, " = %u", *(const uint8_t *)p);
 		break;
@@ -147,6 +164,34 @@ static void append_value(char *buf, size_t size, const struct nlattr *a)
 			*(const uint32_t *)p);
 		break;
 	}
+}
+
+/* The leaves of a small nest the kernel pointed at: "{index = 8, dir = 1}". */
+static void append_members(char *buf, size_t size, const struct nlattr *nest,
+			   bool named, uint16_t *path, int depth)
+{
+	const struct nlattr *a;
+	const char *name;
+	bool first = true;
+
+	if (depth >= 8)
+		return;
+	mnl_attr_for_each_nested(a, nest)
+		if (a->nla_type & NLA_F_NESTED)
+			return;
+	mnl_attr_for_each_nested(a, nest) {
+		path[depth] = mnl_attr_get_type(a);
+		name = named ? attr_name(path, depth + 1) : NULL;
+		if (name)
+			appendf(buf, size, "%s%s", first ? " {" : ", ", name);
+		else
+			appendf(buf, size, "%s%u", first ? " {" : ", ",
+				path[depth]);
+		append_value(buf, size, a, named && is_endpoint(path, depth + 1));
+		first = false;
+	}
+	if (!first)
+		appendf(buf, size, "}");
 }
 
 /*
@@ -186,23 +231,26 @@ static void describe_offset(const struct nlmsghdr *req, uint32_t off,
 			appendf(buf, size, "%s%u", depth > 1 ? "/" : "",
 				path[depth - 1]);
 		if (!(a->nla_type & NLA_F_NESTED)) {
-			append_value(buf, size, a);
+			append_value(buf, size, a,
+				     named && is_endpoint(path, depth));
 			return;
 		}
-		if (base + off == p)
+		if (base + off == p) {
+			append_members(buf, size, a, named, path, depth);
 			return;
+		}
 		/* descend into the nest holding the offset */
 		end = p + a->nla_len;
 		p += MNL_ATTR_HDRLEN;
 	}
 }
 
-static int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
-			const struct nlmsghdr *req)
+int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
+		 const struct nlmsghdr *req)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	struct nl_extack ext = { 0 };
-	char where[128];
+	char where[192];
 	int err;
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
@@ -214,9 +262,15 @@ static int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
 		unsigned int off = sizeof(*e);
 
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += e->msg.nlmsg_len - sizeof(e->msg);
-		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
+		bool sane = true;
+
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+			/* the echoed request comes first */
+			sane = e->msg.nlmsg_len >= sizeof(e->msg) &&
+			       e->msg.nlmsg_len <= nlh->nlmsg_len;
+			off += MNL_ALIGN(e->msg.nlmsg_len) - sizeof(e->msg);
+		}
+		if (sane && mnl_nlmsg_size(off) <= nlh->nlmsg_len)
 			mnl_attr_parse(nlh, off, extack_attr_cb, &ext);
 	}
 	if (err == 0) {

@@ -32,6 +32,14 @@ int nl_talk(struct espmob_ctx *ctx, struct mnl_socket *nl,
 	    struct nlmsghdr *nlh, nl_msg_cb cb, void *data);
 
 /*
+ * Reads the NLMSG_ERROR message nlh answering req (NULL if req's layout
+ * is not genetlink): returns its error (0 for an ACK) and, for an error,
+ * describes it in ctx->errmsg as nl_talk() says.
+ */
+int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
+		 const struct nlmsghdr *req);
+
+/*
  * Opens ctx->nl and resolves the esp_mobility family id and its "migrate"
  * multicast group, once. Returns 0 or a negative errno with ctx->errmsg set.
  */
