@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * espmob vici [socket PATH] [dry-run] [verbose] [record DIR]
+ * espmob vici [socket PATH] [dry-run] [verbose] [record DIR] [list]
  *
  * The strongSwan bridge: follows charon over VICI and, when charon raises
  * ike-update (MOBIKE is about to move an IKE_SA to other addresses), moves
@@ -33,19 +33,26 @@ struct bridge {
 	char err[256];
 };
 
-static double mono_s(void)
+/* Wall clock as charon's log writes it (time_format %T, time_add_ms). */
+static const char *wall(char *buf, size_t size)
 {
 	struct timespec ts;
+	struct tm tm;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, size, "%02d:%02d:%02d.%03ld", tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, ts.tv_nsec / 1000000);
+	return buf;
 }
 
 static void show_event(struct bridge *b, const struct vici_rx *rx)
 {
+	char t[32];
+
 	if (!b->verbose || b->ctx->json)
 		return;
-	printf("[%.6f] event %s\n", mono_s(), rx->pkt.name);
+	printf("%s event %s\n", wall(t, sizeof(t)), rx->pkt.name);
 	if (rx->msg)
 		vici_dump(stdout, &rx->msg->root);
 	fflush(stdout);
@@ -104,8 +111,11 @@ static void report(struct bridge *b, const struct vici_update *u,
 		   const struct migrate_result *res, const char *outcome)
 {
 	struct json j;
+	char t[32];
 
 	if (!b->ctx->json) {
+		if (b->verbose)
+			printf("%s ", wall(t, sizeof(t)));
 		printf("ike-update %s[%" PRIu32 "] ", u->ike_name, u->ike_id);
 		print_endpoints(&u->old_ep);
 		printf(" -> ");
@@ -141,6 +151,22 @@ static void report(struct bridge *b, const struct vici_update *u,
 	json_finish(&j);
 }
 
+/*
+ * After -ENOENT: are the SAs already between the new endpoints? A dry run
+ * of the way back finds them there if charon updated them before us.
+ */
+static bool already_moved(struct bridge *b, const struct migrate_req *req)
+{
+	struct migrate_req back = *req;
+	struct migrate_result res;
+
+	back.old_ep = req->new_ep;
+	back.new_ep = req->old_ep;
+	back.has_encap = false;
+	back.flags |= ESPMOB_F_DRY_RUN;
+	return espmob_migrate(b->ctx, &back, &res) == 0 && res.states > 0;
+}
+
 static void on_ike_update(struct bridge *b, const struct vici_rx *rx)
 {
 	struct migrate_result res;
@@ -164,11 +190,15 @@ static void on_ike_update(struct bridge *b, const struct vici_rx *rx)
 		req.flags |= ESPMOB_F_DRY_RUN;
 	ret = espmob_migrate(b->ctx, &req, &res);
 	if (ret == -ENOENT && req.n_spis) {
+		if (already_moved(b, &req)) {
+			report(b, &u, NULL, "charon had already moved the SAs "
+			       "to the new endpoints");
+			return;
+		}
 		/*
-		 * An SPI is not (or no longer) between the old endpoints:
-		 * charon deleted a CHILD_SA we still knew of, or updated the
-		 * SAs itself before us. Whatever is left between the old
-		 * endpoints is this peer's: move that.
+		 * An SPI we know of is gone: charon deleted a CHILD_SA
+		 * without telling. What is left between the old endpoints
+		 * belongs to this peer: move that.
 		 */
 		espmob_error(b->ctx, "vici: ike-update %s[%" PRIu32 "]: %s; "
 			     "retrying without SPIs", u.ike_name, u.ike_id,
@@ -252,11 +282,72 @@ static int start(struct bridge *b, const char *path, const char *record)
 	return 0;
 }
 
+/* "list": what the bridge knows after list-sas, then exit. */
+static void print_cache(const struct bridge *b)
+{
+	unsigned int i, k;
+	struct json j;
+
+	if (b->ctx->json) {
+		json_init(&j, stdout);
+		json_arr_open(&j, NULL);
+	}
+	for (i = 0; i < b->cache.n; i++) {
+		const struct vici_ike_sa *ike = &b->cache.ikes[i];
+
+		if (b->ctx->json) {
+			json_obj_open(&j, NULL);
+			json_str(&j, "ike", ike->name);
+			json_u64(&j, "ike_id", ike->uniqueid);
+			json_endpoints(&j, "endpoints", &ike->ep);
+			json_bool(&j, "nat", ike->nat_any);
+			json_arr_open(&j, "children");
+		} else {
+			printf("%s[%" PRIu32 "] ", ike->name, ike->uniqueid);
+			print_endpoints(&ike->ep);
+			printf("%s\n", ike->nat_any ? " nat" : "");
+		}
+		for (k = 0; k < ike->n_children; k++) {
+			const struct vici_child_sa *ch = &ike->children[k];
+
+			if (!b->ctx->json) {
+				printf("  %s{%" PRIu32 "} reqid %" PRIu32
+				       " %s %s spi-in 0x%08" PRIx32
+				       " spi-out 0x%08" PRIx32 "%s\n",
+				       ch->name, ch->uniqueid, ch->reqid,
+				       ch->esp ? "esp" : "ah",
+				       ch->tunnel ? "tunnel" : "transport",
+				       ch->spi_in, ch->spi_out,
+				       ch->encap ? " encap" : "");
+				continue;
+			}
+			json_obj_open(&j, NULL);
+			json_str(&j, "name", ch->name);
+			json_u64(&j, "reqid", ch->reqid);
+			json_u64(&j, "spi_in", ch->spi_in);
+			json_u64(&j, "spi_out", ch->spi_out);
+			json_bool(&j, "tunnel", ch->tunnel);
+			json_bool(&j, "encap", ch->encap);
+			json_obj_close(&j);
+		}
+		if (b->ctx->json) {
+			json_arr_close(&j);
+			json_obj_close(&j);
+		}
+	}
+	if (b->ctx->json) {
+		json_arr_close(&j);
+		json_finish(&j);
+	}
+	fflush(stdout);
+}
+
 int cmd_vici(struct espmob_ctx *ctx, int argc, char **argv)
 {
 	const char *path = VICI_DEFAULT_SOCKET, *record = NULL;
 	struct bridge b = { .ctx = ctx };
 	struct vici_rx *rx;
+	bool list = false;
 	int i, ret;
 
 	for (i = 1; i < argc; i++) {
@@ -268,12 +359,20 @@ int cmd_vici(struct espmob_ctx *ctx, int argc, char **argv)
 			b.dry_run = true;
 		else if (!strcmp(argv[i], "verbose"))
 			b.verbose = true;
+		else if (!strcmp(argv[i], "list"))
+			list = true;
 		else
 			return espmob_usage(ctx, argv[0], "unexpected \"%s\"",
 					    argv[i]);
 	}
 
 	ret = start(&b, path, record);
+	if (!ret && list) {
+		print_cache(&b);
+		vici_conn_close(&b.conn);
+		vici_cache_free(&b.cache);
+		return ESPMOB_OK;
+	}
 	while (!ret) {
 		ret = vici_conn_next_event(&b.conn, -1, &rx);
 		if (ret)

@@ -85,7 +85,8 @@ static int parse_child(const struct vici_node *sec, struct vici_child_sa *ch,
 	const char *state = vici_str(sec, "state");
 
 	memset(ch, 0, sizeof(*ch));
-	copy_name(ch->name, sec->name);
+	/* sections are named NAME-UNIQUEID, the "name" key has the name */
+	copy_name(ch->name, vici_str(sec, "name") ?: sec->name);
 	if (parse_num(id, 10, &ch->uniqueid))
 		return sa_error(err, errlen, "CHILD_SA %s: bad uniqueid",
 				sec->name);
@@ -458,9 +459,9 @@ int vici_update_request(struct vici_sa_cache *c, const struct vici_node *root,
 
 	if (!u->n_children)
 		return 0;
+	/* a port-only change (NAT mapping) is not an address migration */
 	if (addr_equal(&u->old_ep.local, &u->new_ep.local) &&
-	    addr_equal(&u->old_ep.remote, &u->new_ep.remote) &&
-	    u->nat_any == old_encap && !u->nat_any)
+	    addr_equal(&u->old_ep.remote, &u->new_ep.remote))
 		return 0;
 
 	req->old_ep = u->old_ep;

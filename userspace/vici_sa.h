@@ -83,7 +83,8 @@ struct vici_update {
  * and a port is 4500, encap none when a CHILD_SA was encapsulated and no
  * NAT is left. Afterwards the cache holds the new endpoints.
  * Returns 1 when there is something to migrate, 0 when not (addresses
- * unchanged, unknown IKE_SA or no CHILD_SA: u says which), -1 with err.
+ * unchanged, also when only a port changed, which MIGRATE does not take;
+ * unknown IKE_SA or no CHILD_SA: u says which), -1 with err.
  */
 int vici_update_request(struct vici_sa_cache *c, const struct vici_node *root,
 			struct vici_update *u, struct migrate_req *req,

@@ -328,9 +328,90 @@ static void test_synthetic(void)
 	vici_cache_free(&c);
 }
 
+/* A recorded segment file, decoded: the event name and the tree. */
+static struct vici_msg *load(const char *file, char *name)
+{
+	const char *dir = getenv("VICI_DATA") ?: "tests/data/vici";
+	struct vici_msg *m = NULL;
+	struct vici_packet p;
+	char path[512];
+	uint8_t buf[65536];
+	size_t len;
+	uint32_t l;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (len >= 4 && vici_segment_len(buf, &l) == 0 && l == len - 4 &&
+	    vici_packet_parse(buf + 4, l, &p, NULL) == 0 &&
+	    vici_msg_decode(p.msg, p.msg_len, &m, NULL) == 0)
+		strcpy(name, p.name);
+	return m;
+}
+
+static int feed(struct vici_sa_cache *c, const char *file)
+{
+	char name[VICI_MAX_NAME + 1] = "";
+	struct vici_msg *m = load(file, name);
+
+	if (!m)
+		tap_diag("cannot load %s", file);
+	return apply(c, name, m);
+}
+
+/* The events charon 5.9.8 sent during selftests/charon_mobike.sh. */
+static void test_recorded(void)
+{
+	struct vici_sa_cache c = { 0 };
+	struct vici_update u;
+	struct migrate_req req;
+	char name[VICI_MAX_NAME + 1];
+	int ret;
+
+	tap_ok(feed(&c, "ike-updown-up.bin") == 0 &&
+	       feed(&c, "child-updown-up.bin") == 0 && c.n == 1 &&
+	       c.ikes[0].n_children == 1 &&
+	       !strcmp(c.ikes[0].children[0].name, "net"),
+	       "terminal: recorded ike-updown and child-updown fill the cache");
+	ret = update(&c, load("ike-update-terminal-moved.bin", name), &u,
+		     &req);
+	tap_ok(ret == 1 && is_v4(&req.old_ep.local, "192.0.2.10") &&
+	       is_v4(&req.old_ep.remote, "192.0.2.1") &&
+	       is_v4(&req.new_ep.local, "192.0.2.20") &&
+	       is_v4(&req.new_ep.remote, "192.0.2.1") &&
+	       has_spis(&req, 0xcabab825, 0xc965bc84) && req.has_reqid &&
+	       req.reqid == 1 && !req.has_encap,
+	       "terminal: recorded ike-update becomes the expected MIGRATE");
+	tap_ok(feed(&c, "child-updown-down.bin") == 0 &&
+	       feed(&c, "ike-updown-down.bin") == 0 && c.n == 0,
+	       "terminal: recorded down events empty the cache");
+	vici_cache_free(&c);
+
+	ret = update(&c, load("ike-update-ike-auth-port-float.bin", name), &u,
+		     &req);
+	tap_ok(ret == 0 && !strcmp(u.ike_name, "(unnamed)"),
+	       "server: the port float during IKE_AUTH migrates nothing");
+	tap_ok(feed(&c, "child-updown-up-server.bin") == 0,
+	       "server: recorded child-updown fills the cache");
+	ret = update(&c, load("ike-update-server-peer-moved.bin", name), &u,
+		     &req);
+	tap_ok(ret == 1 && is_v4(&req.old_ep.local, "192.0.2.1") &&
+	       is_v4(&req.old_ep.remote, "192.0.2.10") &&
+	       is_v4(&req.new_ep.local, "192.0.2.1") &&
+	       is_v4(&req.new_ep.remote, "192.0.2.20") &&
+	       has_spis(&req, 0xcabab825, 0xc965bc84),
+	       "server: recorded ike-update becomes the expected MIGRATE");
+	vici_cache_free(&c);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
 	test_synthetic();
+	test_recorded();
 	return tap_done();
 }
