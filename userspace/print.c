@@ -62,6 +62,7 @@ void print_version(const struct espmob_ctx *ctx,
 
 void print_stats(const struct espmob_ctx *ctx, const struct espmob_info *info)
 {
+	const char *sep = "";
 	struct json j;
 	int i;
 
@@ -74,8 +75,9 @@ void print_stats(const struct espmob_ctx *ctx, const struct espmob_info *info)
 		if (ctx->json)
 			json_u64(&j, stats_names[i], info->stats[i]);
 		else
-			printf("%s%s %" PRIu64, i == 1 ? "" : " ",
-			       stats_names[i], info->stats[i]);
+			printf("%s%s %" PRIu64, sep, stats_names[i],
+			       info->stats[i]);
+		sep = " ";
 	}
 	if (ctx->json) {
 		json_obj_close(&j);
