@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""A bounded, sequence-numbered UDP stream and its receiver.
+
+  stream.py send --dst ADDR --port P [--src ADDR] [--rate PPS]
+                 [--count N] [--duration S] [--dst-file FILE]
+  stream.py recv --bind ADDR --port P [--ready FILE] [--idle S]
+                 [--timeout S] [--json FILE]
+
+Every datagram is MARKER + 8-byte sequence number + 8-byte send time in
+ns + padding, so a capture can spot the flow outside ESP by its marker.
+The sender stops after --count packets, --duration seconds or SIGTERM,
+whichever comes first, then sends nothing more. With --dst-file it re-reads the
+destination address from FILE (when its mtime changes), for transport
+mode, where the flow itself follows the moving peer.
+
+The receiver stops --idle seconds after the last datagram (once one has
+arrived), after --timeout seconds or on SIGTERM, and writes JSON (and
+NAME=VALUE lines to FILE.vars): received, unique,
+duplicates, lost (highest seq + 1 - unique), longest_gap_pkts (most
+consecutive missing numbers), longest_gap_ms (largest arrival gap).
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+
+MARKER = b'ESPMOBSTREAM'
+HDR = struct.Struct('!QQ')
+
+
+def family_of(addr):
+    return socket.AF_INET6 if ':' in addr else socket.AF_INET
+
+
+def send(a):
+    fam = family_of(a.dst)
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    if a.src:
+        s.bind((a.src, 0))
+    pad = b'\0' * max(0, a.size - len(MARKER) - HDR.size)
+    dst, mtime = a.dst, None
+    interval = 1.0 / a.rate if a.rate > 0 else 0
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    start = time.monotonic()
+    deadline = start + a.duration
+    sent = errors = 0
+    nxt = start
+    while sent < a.count and not stop:
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        if a.dst_file and sent % 32 == 0:
+            try:
+                m = os.stat(a.dst_file).st_mtime_ns
+                if m != mtime:
+                    mtime = m
+                    with open(a.dst_file) as f:
+                        dst = f.read().strip() or dst
+            except OSError:
+                pass
+        if now < nxt:
+            time.sleep(nxt - now)
+        nxt += interval
+        msg = MARKER + HDR.pack(sent, time.monotonic_ns()) + pad
+        try:
+            s.sendto(msg, (dst, a.port))
+        except OSError:
+            # EAGAIN/EHOSTUNREACH while the path changes is expected
+            errors += 1
+        sent += 1
+    r = {'sent': sent, 'send_errors': errors,
+         'seconds': round(time.monotonic() - start, 3)}
+    write_result(a.json, r)
+    return 0
+
+
+def write_result(path, r):
+    """JSON to PATH and, for shell scripts, NAME=VALUE lines to PATH.vars."""
+    print(json.dumps(r))
+    if not path:
+        return
+    for p, text in ((path, json.dumps(r)),
+                    (path + '.vars', ''.join('%s=%s\n' % kv
+                                             for kv in r.items()))):
+        with open(p + '.tmp', 'w') as f:
+            f.write(text)
+        os.rename(p + '.tmp', p)
+
+
+def recv(a):
+    fam = family_of(a.bind)
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 21)
+    s.bind((a.bind, a.port))
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    if a.ready:
+        with open(a.ready, 'w') as f:
+            f.write('ready\n')
+    seqs = set()
+    received = dups = 0
+    max_seq = -1
+    last_arrival = None
+    longest_ms = 0.0
+    start = time.monotonic()
+    s.settimeout(0.05)
+    while not stop:
+        now = time.monotonic()
+        if now - start > a.timeout:
+            break
+        if last_arrival is not None and now - last_arrival > a.idle:
+            break
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            continue
+        except InterruptedError:
+            continue
+        if not data.startswith(MARKER) or len(data) < len(MARKER) + 16:
+            continue
+        seq, _ = HDR.unpack_from(data, len(MARKER))
+        t = time.monotonic()
+        if last_arrival is not None:
+            longest_ms = max(longest_ms, (t - last_arrival) * 1000.0)
+        last_arrival = t
+        received += 1
+        if seq in seqs:
+            dups += 1
+        seqs.add(seq)
+        max_seq = max(max_seq, seq)
+    gap = run = 0
+    for i in range(max_seq + 1):
+        if i in seqs:
+            run = 0
+        else:
+            run += 1
+            gap = max(gap, run)
+    r = {'received': received, 'unique': len(seqs), 'duplicates': dups,
+         'max_seq': max_seq, 'lost': max_seq + 1 - len(seqs),
+         'longest_gap_pkts': gap, 'longest_gap_ms': round(longest_ms, 3)}
+    write_result(a.json, r)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    p = sub.add_parser('send')
+    p.add_argument('--dst', required=True)
+    p.add_argument('--dst-file')
+    p.add_argument('--src')
+    p.add_argument('--port', type=int, required=True)
+    p.add_argument('--rate', type=float, default=1000)
+    p.add_argument('--count', type=int, default=5000)
+    p.add_argument('--duration', type=float, default=5)
+    p.add_argument('--size', type=int, default=64)
+    p.add_argument('--json')
+    p = sub.add_parser('recv')
+    p.add_argument('--bind', required=True)
+    p.add_argument('--port', type=int, required=True)
+    p.add_argument('--ready')
+    p.add_argument('--idle', type=float, default=2)
+    p.add_argument('--timeout', type=float, default=30)
+    p.add_argument('--json')
+    a = ap.parse_args()
+    return send(a) if a.cmd == 'send' else recv(a)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
