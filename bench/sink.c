@@ -172,9 +172,10 @@ static int do_wire(const char *ifname, int port)
 	uint8_t buf[4096];
 	int fd;
 
-	sll.sll_protocol = htons(ETH_P_IP);
+	/* outgoing frames reach ETH_P_ALL sockets only */
+	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = if_nametoindex(ifname);
-	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
 	if (!sll.sll_ifindex || fd < 0 ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		perror("sink: packet socket");
@@ -189,7 +190,8 @@ static int do_wire(const char *ifname, int port)
 		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
 				     (struct sockaddr *)&from, &fl);
 
-		if (n <= 0 || from.sll_pkttype != PACKET_OUTGOING)
+		if (n <= 0 || from.sll_pkttype != PACKET_OUTGOING ||
+		    from.sll_protocol != htons(ETH_P_IP))
 			continue;
 		wire_ip(&w, buf, n, port);
 	}

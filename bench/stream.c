@@ -4,8 +4,10 @@
  * number first) from SRC to DST:PORT for SECONDS, or until SIGTERM/SIGINT.
  * Prints "attempted=N errors=N seconds=S rate=R" at the end: attempted
  * counts every datagram the application tried to send, errors the sends
- * the kernel refused (e.g. EPERM from a blocking policy).
+ * the kernel refused (e.g. EPERM from a blocking policy), first_error the
+ * errno of the first.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -37,6 +39,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in src = { .sin_family = AF_INET };
 	struct sockaddr_in dst = { .sin_family = AF_INET };
 	uint64_t seq = 0, errors = 0, t0, end, elapsed;
+	int first_errno = 0;
 	double rate, seconds;
 	char payload[64];
 	int fd;
@@ -75,15 +78,17 @@ int main(int argc, char **argv)
 		while (seq < due && !stop) {
 			memcpy(payload, &seq, sizeof(seq));
 			if (sendto(fd, payload, sizeof(payload), 0,
-				   (struct sockaddr *)&dst, sizeof(dst)) < 0)
-				errors++;
+				   (struct sockaddr *)&dst, sizeof(dst)) < 0 &&
+			    !errors++)
+				first_errno = errno;
 			seq++;
 		}
 		nanosleep(&pause, NULL);
 	}
 	elapsed = now_ns() - t0;
-	printf("attempted=%llu errors=%llu seconds=%.3f rate=%.0f\n",
+	printf("attempted=%llu errors=%llu first_error=%s seconds=%.3f rate=%.0f\n",
 	       (unsigned long long)seq, (unsigned long long)errors,
+	       first_errno ? strerrorname_np(first_errno) : "-",
 	       elapsed / 1e9, seq / (elapsed / 1e9));
 	return 0;
 }
