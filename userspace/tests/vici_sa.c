@@ -406,6 +406,16 @@ static void test_recorded(void)
 	       has_spis(&req, 0xcabab825, 0xc965bc84),
 	       "server: recorded ike-update becomes the expected MIGRATE");
 	vici_cache_free(&c);
+
+	tap_ok(feed(&c, "list-sa-server-after-move.bin") == 0 && c.n == 1 &&
+	       is_v4(&c.ikes[0].ep.remote, "192.0.2.20") &&
+	       c.ikes[0].n_children == 1 &&
+	       c.ikes[0].children[0].spi_in == 0xc9018f3c &&
+	       c.ikes[0].children[0].spi_out == 0xc399a54d &&
+	       c.ikes[0].children[0].reqid == 1 &&
+	       !strcmp(c.ikes[0].children[0].name, "net"),
+	       "server: recorded list-sa fills the cache");
+	vici_cache_free(&c);
 }
 
 int main(void)
