@@ -25,10 +25,10 @@ static void tap_ok(int cond, const char *fmt, ...)
 		tap_failed++;
 }
 
-static void tap_diag(const char *fmt, ...)
+static __attribute__((unused)) void tap_diag(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
-static void tap_diag(const char *fmt, ...)
+static __attribute__((unused)) void tap_diag(const char *fmt, ...)
 {
 	va_list ap;
 
