@@ -5,6 +5,7 @@
 # make demo       the moving-terminal demonstration in a guest
 # make bench      benchmarks against XFRM_MSG_MIGRATE and delete/re-add
 # make checkpatch / sparse    kernel style and static checks
+# make check-debug / check-rt  debug-kernel and PREEMPT_RT lanes (debug/)
 
 KVER ?= $(shell scripts/kver 2>/dev/null)
 KDIR ?= /usr/src/linux-headers-$(KVER)
@@ -39,6 +40,10 @@ checkpatch:
 check: deps
 	$(MAKE) all
 	selftests/vm/check
+
+.PHONY: check-debug check-rt
+check-debug: deps ; debug/check-debug
+check-rt: deps ; debug/check-rt
 
 install: userspace
 	$(MAKE) -C userspace install

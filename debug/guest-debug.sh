@@ -44,6 +44,11 @@ if [ -w "$kml" ]; then
 fi
 phase boot-scan
 
+# insmod does not resolve dependencies (none on the debug kernel, where
+# XFRM is built in; xfrm_user and friends on a Debian kernel).
+for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
+	modprobe "$dep"
+done
 kmsg "insmod $ko"
 if insmod "$ko" 2>"$out/insmod.err"; then
 	ok "insmod $(basename "$ko") ($(uname -r))"
@@ -96,6 +101,9 @@ if [ -w "$kml" ]; then
 		nok "kmemleak: $leaks unreferenced objects (kmemleak.txt)"
 		head -n 40 "$out/kmemleak.txt" | sed 's/^/#   /' >>"$tap"
 	fi
+elif [ "${DEBUG_NEED_KMEMLEAK:-1}" = 0 ]; then
+	n=$((n + 1))
+	echo "ok $n - kmemleak # SKIP not in this kernel" >>"$tap"
 else
 	nok "kmemleak: $kml not available"
 fi
@@ -105,6 +113,9 @@ phase kmemleak
 # ours would silently disable it.
 if grep -q 'debug_locks: *1' /proc/lockdep_stats 2>/dev/null; then
 	ok "lockdep still active at the end (debug_locks 1)"
+elif [ ! -e /proc/lockdep_stats ] && [ "${DEBUG_NEED_KMEMLEAK:-1}" = 0 ]; then
+	n=$((n + 1))
+	echo "ok $n - lockdep # SKIP not in this kernel" >>"$tap"
 else
 	nok "lockdep not active at the end: $(grep debug_locks /proc/lockdep_stats 2>&1)"
 fi

@@ -55,13 +55,14 @@ apt_ensure() {
 # Builds esp_mobility.ko against kernel tree $1 in scratch directory $2,
 # from a copy of the module sources so the repository build is untouched.
 build_module_in() {
-	local tree=$1 scratch=$2
-	mkdir -p "$scratch"
-	rm -rf "$scratch/module" "$scratch/uapi"
-	cp -a "$top/Kbuild" "$scratch/"
-	cp -a "$top/module" "$top/uapi" "$scratch/"
-	# Objects copied from an in-repo build belong to another kernel.
-	find "$scratch/module" \( -name '*.o' -o -name '.*.cmd' \) -delete
+	local tree=$1 scratch=$2 f
+	mkdir -p "$scratch/module" "$scratch/uapi/linux"
+	# Sources only, with their times: Kbuild rebuilds what changed.
+	cp -p "$top/Kbuild" "$scratch/"
+	for f in "$top"/module/*.[ch]; do
+		cp -p "$f" "$scratch/module/"
+	done
+	cp -p "$top"/uapi/linux/*.h "$scratch/uapi/linux/"
 	nice -n 19 make -s -C "$tree" M="$scratch" modules
 	test -f "$scratch/esp_mobility.ko"
 }

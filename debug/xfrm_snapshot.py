@@ -71,18 +71,23 @@ def orphans(snap):
 
     A template matches a state with the same destination, protocol and
     mode, the same source unless the template's is a wildcard, and the same
-    reqid unless the template's is 0."""
+    reqid unless the template's is 0. A wildcard template address (transport
+    mode) stands for the policy selector's address."""
     states = []
     for s in snap["state"]:
         m = _STATE.match(s)
         if m:
             states.append(m.groups())
+    wild = ("0.0.0.0", "::")
     bad = []
     for p in snap["policy"]:
+        sel = re.match(r"src (\S+?)(?:/\d+)? dst (\S+?)(?:/\d+)? ", p)
         for t in _TMPL.finditer(p):
             src, dst, proto, _, reqid, mode = t.groups()
+            if dst in wild and sel:
+                src, dst = sel.groups()
             ok = any(s[1] == dst and s[2] == proto and s[5] == mode and
-                     (src in ("0.0.0.0", "::") or s[0] == src) and
+                     (src in wild or s[0] == src) and
                      (reqid == "0" or s[4] == reqid) for s in states)
             if not ok:
                 bad.append("%s (template %s)" % (p, t.group(0)))
