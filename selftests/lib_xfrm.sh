@@ -88,8 +88,8 @@ xf_topo() {
 		addr add fd00:b::fe/64 dev tb nodad
 		route add default via $SA4 dev ta
 		route add default via $SA6 dev ta
-		route add $SI4/32 dev ta
-		route add $SI6/128 dev ta
+		route add $SI4/32 dev ta src $TI4
+		route add $SI6/128 dev ta src $TI6
 	EOF
 	"$IP" -n "$NS_S" -batch - <<-EOF || return 1
 		link set sa up
@@ -102,8 +102,8 @@ xf_topo() {
 		addr add $SA6/64 dev sa nodad
 		addr add $SB4/24 dev sb
 		addr add $SB6/64 dev sb nodad
-		route add $TI4/32 dev sa
-		route add $TI6/128 dev sa
+		route add $TI4/32 dev sa src $SI4
+		route add $TI6/128 dev sa src $SI6
 	EOF
 	# T's link B is usable before the move (a placeholder address keeps
 	# IPv6 link-local and neighbour discovery ready), without T's address.
@@ -454,6 +454,39 @@ xf_oseq() {
 	echo $(((hi << 32) + lo))
 }
 
+# xf_burst NS DST PORT N: N small UDP datagrams carrying the stream marker
+# from NS to DST (bash's /dev/udp: no python start-up), source chosen by
+# the kernel. Errors (no route, blocked) are ignored.
+xf_burst() {
+	"$IP" netns exec "$1" bash -c 'for ((i = 0; i < $3; i++)); do
+		echo "ESPMOBSTREAM $i" >"/dev/udp/$1/$2"; done' _ "$2" "$3" "$4" \
+		2>/dev/null
+	return 0
+}
+
+# xf_sorted_dump NS [norm] [SED]: xf_dump with SAs and policies each
+# sorted (table order is not part of the state), optionally rewritten by
+# the sed program SED first.
+xf_sorted_dump() {
+	xf_dump "$1" "${2:-full}" | sed -E "${3:-}" | awk '
+		/^---/ { if (b != "") print sec "\t" b; b = ""; sec++; print sec "\t---"; next }
+		/^src / { if (b != "") print sec "\t" b; b = $0; next }
+		{ b = b "\\n" $0 }
+		END { if (b != "") print sec "\t" b }' sec=0 |
+		sort | cut -f 2- | sed 's/\\n/\n/g'
+}
+
+# xf_subst OLD NEW...: a sed -E program replacing whole addresses.
+xf_subst() {
+	local prog= o n
+	while [ $# -ge 2 ]; do
+		o=${1//./\\.} n=$2
+		prog+="s/(^|[^0-9a-f:.])$o([^0-9a-f:.]|\$)/\\1$n\\2/g;"
+		shift 2
+	done
+	echo "$prog"
+}
+
 # xf_sa_packets NS SPI DADDR: packets the SA processed (0 if none).
 xf_sa_packets() {
 	xf_sa "$@" | awk '/lifetime current:/ { getline; sub(/.*bytes\), /, ""); print $1 + 0; f = 1 } END { if (!f) print 0 }'
@@ -488,7 +521,7 @@ xf_capture_start() {
 	local name=$1 ns=$2 dev=$3
 	shift 3
 	local err=$XF_TMP/$name.tcpdump
-	"$IP" netns exec "$ns" tcpdump -Z root -U -n -B 8192 -s 128 -i "$dev" \
+	"$IP" netns exec "$ns" tcpdump -Z root -U -n -B 8192 -s 512 -i "$dev" \
 		-w "$XF_TMP/$name.pcap" "$@" 2>"$err" &
 	_xf_pids+=($!)
 	printf -v "XF_CAP_PID_$name" '%s' $!

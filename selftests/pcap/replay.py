@@ -80,7 +80,13 @@ def main():
         if p is None or not p.esp or (spis and p.spi not in spis):
             continue
         _, l3 = pcapio.l3_of(lt, frame)
-        l3, etype = rewrite(l3, a.src, a.dst)
+        if l3[0] >> 4 == 4:
+            whole = struct.unpack('!H', l3[2:4])[0]
+        else:
+            whole = 40 + struct.unpack('!H', l3[4:6])[0]
+        if whole > len(l3):
+            continue  # cut by the capture's snap length: not replayable
+        l3, etype = rewrite(l3[:whole], a.src, a.dst)
         s.send(mac(a.dmac) + mac(a.smac) + struct.pack('!H', etype) + l3)
         sent += 1
     print(sent)
