@@ -81,9 +81,37 @@ class Fuzzer:
             parts.append(r.choice(parts) if parts else b"")  # duplicate
         return g.nest(atype, *parts)
 
+    # Where run.sh's decoy peers start, and where they may be moved.
+    DECOYS = {4: [("10.9.0.1", "10.9.0.2"), ("10.9.1.1", "10.9.1.2"),
+                  ("10.9.2.1", "10.9.2.2"), ("10.9.0.1", "10.9.3.2")],
+              6: [("fd09::1", "fd09::2"), ("fd09:1::1", "fd09:1::2")]}
+
+    def decoy_move(self):
+        """A well-formed migration of decoy SAs (which may not be there)."""
+        r = self.r
+        pairs = self.DECOYS[r.choice([4, 4, 6])]
+        old, new = r.sample(pairs, 2)
+        attrs = [g.endpoints(C["ESPMOB_A_OLD"], *old),
+                 g.endpoints(C["ESPMOB_A_NEW"], *new)]
+        if r.random() < 0.2:
+            attrs.append(g.u32(C["ESPMOB_A_FLAGS"], C["ESPMOB_F_DRY_RUN"]))
+        if r.random() < 0.2:
+            attrs.append(g.u32(C["ESPMOB_A_REQID"], r.choice([32, 33, 48])))
+        if r.random() < 0.15:
+            mode = r.randrange(2)
+            e = [g.u8(C["ESPMOB_ENCAP_A_MODE"], mode)]
+            if mode:
+                e += [g.u16(C["ESPMOB_ENCAP_A_LOCAL_PORT"], 4500),
+                      g.u16(C["ESPMOB_ENCAP_A_REMOTE_PORT"],
+                            r.choice([4500, 4501]))]
+            attrs.append(g.nest(C["ESPMOB_A_ENCAP"], *e))
+        return attrs, False
+
     # -- skeletons ------------------------------------------------------
     def migrate_skeleton(self):
         r = self.r
+        if r.random() < 0.25:
+            return self.decoy_move()
         use_real = self.real and r.random() < 0.3
         attrs = []
         if r.random() < 0.95:
