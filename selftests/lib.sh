@@ -37,7 +37,7 @@
 #	                      stores its name in VAR, deletes it at exit
 #	ns_exec NS CMD...     runs CMD in NS
 #	wait_for SECS CMD...  polls CMD every 0.1 s until it succeeds (0) or
-#	                      SECS elapse (1)
+#	                      SECS (whole seconds) elapse (1)
 #	at_exit CMD...        queue CMD (eval'd) for the EXIT trap
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -73,7 +73,7 @@ not_ok() {
 	_tap_fail=$((_tap_fail + 1))
 	echo "not ok $_tap_n - $name"
 	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/# /'
+		[ -z "$line" ] || printf '%s\n' "$line" | sed 's/^/# /'
 	done
 }
 
