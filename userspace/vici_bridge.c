@@ -191,8 +191,8 @@ static void on_ike_update(struct bridge *b, const struct vici_rx *rx)
 	ret = espmob_migrate(b->ctx, &req, &res);
 	if (ret == -ENOENT && req.n_spis) {
 		if (already_moved(b, &req)) {
-			report(b, &u, NULL, "charon had already moved the SAs "
-			       "to the new endpoints");
+			report(b, &u, NULL, "already at the new endpoints "
+			       "(charon or an earlier migration moved them)");
 			return;
 		}
 		/*
