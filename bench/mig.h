@@ -13,6 +13,7 @@ struct mig {
 	int named;		/* esp_mobility: name the SPIs and policies */
 	int rewrites_sel;	/* the method rewrites transport selectors */
 	unsigned int msgs;	/* requests sent in the last migration */
+	uint64_t kernel_ns;	/* time the kernel reported for it, if any */
 	char **req;		/* per peer prepared request (esp_mobility) */
 };
 

@@ -19,6 +19,7 @@
 
 struct result {
 	uint32_t states, policies;
+	uint64_t duration_ns;
 	int found;
 };
 
@@ -166,6 +167,9 @@ static int result_attr_cb(const struct nlattr *a, void *data)
 {
 	struct result *r = data;
 
+	if (mnl_attr_get_type(a) == ESPMOB_RESULT_A_DURATION_NS &&
+	    mnl_attr_validate(a, MNL_TYPE_U64) == 0)
+		r->duration_ns = mnl_attr_get_u64(a);
 	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 		return MNL_CB_OK;
 	if (mnl_attr_get_type(a) == ESPMOB_RESULT_A_STATES)
@@ -216,6 +220,7 @@ static int em_migrate(struct mig *g, unsigned int i, unsigned int peer,
 			peer, r.states, r.policies, want_s, want_p);
 		return -EPROTO;
 	}
+	g->kernel_ns += r.duration_ns;
 	return 0;
 }
 

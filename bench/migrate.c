@@ -49,7 +49,8 @@ static void usage(int rc)
 		"  migration; -S: all methods move the same peers, each on from where\n"
 		"  the previous left them. -i: pause between rounds; -a: count ACQUIREs (listening\n"
 		"  on the group), -w: wait MS for late ones; -V: check every\n"
-		"  migration's result; -o: append samples to CSV; -L: the 'others'\n"
+		"  migration's result; -o: append samples to CSV (method, mode, children,\n"
+		"  others, variant, peers, iteration, ns, requests, kernel_ns); -L: the 'others'\n"
 		"  column of the CSV\n",
 		ADDR_L1, ADDR_L2);
 	exit(rc);
@@ -244,6 +245,7 @@ static int migrate_once(const struct opts *o, struct run *r, unsigned int it,
 			return err;
 	}
 	r->g.msgs = 0;
+	r->g.kernel_ns = 0;
 	t0 = now_ns();
 	for (p = 0; p < o->npeers; p++) {
 		err = r->method->migrate(&r->g, p, r->first + p, from, to);
@@ -316,11 +318,12 @@ int main(int argc, char **argv)
 			if (migrate_once(&o, r, it, from, to))
 				return 1;
 			if (csv)
-				fprintf(csv, "%s,%s,%d,%s,%s,%u,%u,%llu,%u\n",
+				fprintf(csv, "%s,%s,%d,%s,%s,%u,%u,%llu,%u,%llu\n",
 					r->method->name, mode_name(&r->g),
 					r->g.m.children, o.label, variant(r),
 					o.npeers, it,
-					(unsigned long long)r->ns[it], r->msgs);
+					(unsigned long long)r->ns[it], r->msgs,
+					(unsigned long long)r->g.kernel_ns);
 		}
 		if (o.acquires)
 			acquires += drain_acquires(&acq);

@@ -47,9 +47,16 @@ def load_csv(path):
         for row in csv.DictReader(f):
             k = (row["mode"], int(row["children"]), int(row["others"]),
                  int(row["peers"]), key_of(row))
-            g = groups.setdefault(k, {"ns": [], "msgs": int(row["msgs"])})
+            g = groups.setdefault(k, {"ns": [], "kns": [],
+                                      "msgs": int(row["msgs"])})
             g["ns"].append(int(row["ns"]))
-    return {k: dict(stats(v["ns"]), msgs=v["msgs"]) for k, v in groups.items()}
+            g["kns"].append(int(row.get("kernel_ns") or 0))
+    out = {}
+    for k, v in groups.items():
+        kern = sorted(v["kns"])[len(v["kns"]) // 2] / 1e3
+        out[k] = dict(stats(v["ns"]), msgs=v["msgs"],
+                      kernel_median_us=kern or None)
+    return out
 
 
 def kv_lines(path):
@@ -98,8 +105,8 @@ def main():
     w("Request(s) sent to last reply received, per migration, moving the "
       "local address back and forth between 192.0.2.1 and 198.51.100.1.\n")
     w("| configuration | method | migrations | requests | median µs | p99 µs "
-      "| min µs | esp_mobility / this (median) |")
-    w("|---|---|---|---|---|---|---|---|")
+      "| min µs | esp_mobility / this (median) | (min) |")
+    w("|---|---|---|---|---|---|---|---|---|")
     configs = [("tunnel", 1), ("tunnel", 4), ("transport", 1)]
     for mode, ch in configs:
         em = lat.get((mode, ch, 0, 1, "espmob"))
@@ -108,13 +115,23 @@ def main():
             if not s:
                 continue
             r = ratio(em and em["median_us"], s["median_us"])
+            rmin = ratio(em and em["min_us"], s["min_us"])
             res["latency"].append(dict(s, mode=mode, children=ch, method=m,
-                                       espmob_ratio=r))
+                                       espmob_ratio=r, espmob_ratio_min=rmin))
             w(f"| {mode}, {ch} CHILD SA{'s' if ch > 1 else ''} | {LABEL[m]} "
               f"| {s['n']} | {s['msgs']} | {fmt(s['median_us'])} "
-              f"| {fmt(s['p99_us'])} | {fmt(s['min_us'])} | {fmt(r, 2)} |")
+              f"| {fmt(s['p99_us'])} | {fmt(s['min_us'])} | {fmt(r, 2)} "
+              f"| {fmt(rmin, 2)} |")
     w("")
 
+    kern = [(mode, ch, m, lat[(mode, ch, 0, 1, m)]["kernel_median_us"])
+            for mode, ch in configs for m in ("espmob", "espmob-E")
+            if (mode, ch, 0, 1, m) in lat]
+    if kern:
+        w("Time esp_mobility itself reports for the request "
+          "(ESPMOB_RESULT_A_DURATION_NS, median): " + "; ".join(
+              f"{mode} {ch}, {'named' if m == 'espmob' else 'endpoints'}: "
+              f"{fmt(k)} µs" for mode, ch, m, k in kern) + ".\n")
     w("### Transport mode: what each method leaves behind\n")
     w("One migration per method, then a check that every SA and policy is "
       "where a correct migration puts it (bench/transport-*.txt hold the "
