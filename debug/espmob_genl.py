@@ -120,7 +120,13 @@ class Genl:
     def __init__(self, family=None, timeout=10.0):
         self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
                                   NETLINK_GENERIC)
-        self.sock.settimeout(timeout)
+        # A kernel-side receive timeout: with settimeout() Python would
+        # poll() before every send and recv, and the fault-injection sweep
+        # wants the request's sendmsg() to be the next system call.
+        sec = int(timeout)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                             struct.pack("=qq", sec,
+                                         int((timeout - sec) * 1e6)))
         for opt in (NETLINK_CAP_ACK, NETLINK_EXT_ACK):
             try:
                 self.sock.setsockopt(SOL_NETLINK, opt, 1)
