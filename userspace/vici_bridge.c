@@ -189,7 +189,8 @@ static void on_ike_update(struct bridge *b, const struct vici_rx *rx)
 	if (b->dry_run)
 		req.flags |= ESPMOB_F_DRY_RUN;
 	ret = espmob_migrate(b->ctx, &req, &res);
-	if (ret == -ENOENT && req.n_spis) {
+	/* (ENOENT without a family id is the module missing, not an SA) */
+	if (ret == -ENOENT && req.n_spis && b->ctx->family_id) {
 		if (already_moved(b, &req)) {
 			report(b, &u, NULL, "already at the new endpoints "
 			       "(charon or an earlier migration moved them)");
