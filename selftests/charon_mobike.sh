@@ -15,7 +15,8 @@
 # Documentation/strongswan.rst explains what the bridge and charon each do.
 # Environment: VICI_RECORD=DIR records every VICI segment both bridges
 # receive (tests/data/vici material); CHARON_LOG_DIR keeps charon's logs
-# (default: vm-run's VM_OUT when there is one).
+# (default: vm-run's VM_OUT when there is one); MOBIKE_ENCAP=yes makes
+# both charons encapsulate ESP in UDP (swanctl encap = yes: NAT faked).
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/charon_lib.sh"
@@ -51,8 +52,13 @@ check "veth pair and addresses" sh -e -c "
 	$IP -n $T route add $S_IN/32 dev t0 src $T_IN
 	$IP -n $S route add $T_IN/32 dev s0 src $S_IN"
 
-charon_mobike_conf term %any "$S_ADDR" "$T_IN/32" "$S_IN/32" terminal server
-charon_mobike_conf srv "$S_ADDR" %any "$S_IN/32" "$T_IN/32" server terminal
+extra=()
+[ "${MOBIKE_ENCAP:-no}" = yes ] && extra=(encap=yes)
+charon_mobike_conf term %any "$S_ADDR" "$T_IN/32" "$S_IN/32" terminal server \
+	"${extra[@]}"
+charon_mobike_conf srv "$S_ADDR" %any "$S_IN/32" "$T_IN/32" server terminal \
+	"${extra[@]}"
+diag "ESP in UDP: ${MOBIKE_ENCAP:-no}"
 charon_start term "$T" t0
 charon_start srv "$S" s0
 if charon_wait term && charon_wait srv; then
