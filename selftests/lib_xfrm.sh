@@ -12,8 +12,8 @@
 # by taking an address on the other link and dropping the old one.
 #
 #        netns T                                          netns S
-#   lo: TI4 172.16.1.1, TI6 fd10:1::1          lo: S4 10.0.0.1, S6 fd00::1
-#                                                  SI4 172.16.2.1, SI6 fd10:2::1
+#   inner: TI4 172.16.1.1, TI6 fd10:1::1       lo: S4 10.0.0.1, S6 fd00::1
+#                                           inner: SI4 172.16.2.1, SI6 fd10:2::1
 #   ta: TA4 10.0.1.2  TA6 fd00:a::2  ---- A ----  sa: 10.0.1.1  fd00:a::1
 #   tb: TB4 10.0.2.2  TB6 fd00:b::2  ---- B ----  sb: 10.0.2.1  fd00:b::1
 #
@@ -39,7 +39,7 @@ export PYTHONDONTWRITEBYTECODE=1
 XF_PCAP=$SELFTESTS/pcap
 XF_FAIL_STEP=${XF_FAIL_STEP:-/sys/module/esp_mobility/parameters/fail_step}
 XF_RATE=${XF_RATE:-1000}
-XF_PHASE=${XF_PHASE:-300}
+XF_PHASE=${XF_PHASE:-200}
 
 # Addresses, see the diagram.
 TA4=10.0.1.2 TB4=10.0.2.2 SA4=10.0.1.1 SB4=10.0.2.1 S4=10.0.0.1
@@ -74,30 +74,36 @@ at_exit _xf_kill_all
 xf_topo() {
 	ns_new NS_T term || return 1
 	ns_new NS_S srv || return 1
+	# T's routes to S's inner addresses follow T's link (xf_move_t), so
+	# that a packet no policy covers would show on the wire
+	"$IP" -n "$NS_T" link add inner type dummy &&
+	"$IP" -n "$NS_S" link add inner type dummy &&
 	"$IP" link add ta netns "$NS_T" type veth peer name sa netns "$NS_S" &&
 	"$IP" link add tb netns "$NS_T" type veth peer name sb netns "$NS_S" ||
 		return 1
 	"$IP" -n "$NS_T" -batch - <<-EOF || return 1
 		link set ta up
 		link set tb up
-		addr add $TI4/32 dev lo
-		addr add $TI6/128 dev lo nodad
+		link set inner up
+		addr add $TI4/32 dev inner
+		addr add $TI6/128 dev inner nodad
 		addr add $TA4/24 dev ta
 		addr add $TA6/64 dev ta nodad
 		addr add 10.0.2.254/24 dev tb
 		addr add fd00:b::fe/64 dev tb nodad
 		route add default via $SA4 dev ta
 		route add default via $SA6 dev ta
-		route add $SI4/32 dev ta src $TI4
-		route add $SI6/128 dev ta src $TI6
+		route add $SI4/32 via $SA4 dev ta src $TI4
+		route add $SI6/128 via $SA6 dev ta src $TI6
 	EOF
 	"$IP" -n "$NS_S" -batch - <<-EOF || return 1
 		link set sa up
 		link set sb up
+		link set inner up
 		addr add $S4/32 dev lo
 		addr add $S6/128 dev lo nodad
-		addr add $SI4/32 dev lo
-		addr add $SI6/128 dev lo nodad
+		addr add $SI4/32 dev inner
+		addr add $SI6/128 dev inner nodad
 		addr add $SA4/24 dev sa
 		addr add $SA6/64 dev sa nodad
 		addr add $SB4/24 dev sb
@@ -128,6 +134,8 @@ xf_move_t() {
 		addr add $new6/64 dev t$to nodad
 		route replace default via $gw4 dev t$to
 		route replace default via $gw6 dev t$to
+		route replace $SI4/32 via $gw4 dev t$to src $TI4
+		route replace $SI6/128 via $gw6 dev t$to src $TI6
 		addr del $old4/24 dev t$from
 		addr del $old6/64 dev t$from
 	EOF
