@@ -407,6 +407,18 @@ static void test_recorded(void)
 	       "server: recorded ike-update becomes the expected MIGRATE");
 	vici_cache_free(&c);
 
+	tap_ok(feed(&c, "child-updown-up-encap.bin") == 0 && c.n == 1 &&
+	       c.ikes[0].n_children == 1 && c.ikes[0].children[0].encap,
+	       "terminal, ESP in UDP: recorded child-updown shows encap");
+	ret = update(&c, load("ike-update-terminal-moved-encap.bin", name), &u,
+		     &req);
+	tap_ok(ret == 1 && u.nat_any && req.has_encap &&
+	       req.encap_mode == ESPMOB_ENCAP_ESPINUDP &&
+	       req.encap_sport == 4500 && req.encap_dport == 4500 &&
+	       is_v4(&req.new_ep.local, "192.0.2.20"),
+	       "terminal, ESP in UDP: MIGRATE keeps encap espinudp 4500 4500");
+	vici_cache_free(&c);
+
 	tap_ok(feed(&c, "list-sa-server-after-move.bin") == 0 && c.n == 1 &&
 	       is_v4(&c.ikes[0].ep.remote, "192.0.2.20") &&
 	       c.ikes[0].n_children == 1 &&
