@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 #
 # charon_lib.sh: real strongSwan charon instances (Debian's 5.9.8), one per
@@ -55,8 +56,8 @@ charon_warmup() {
 	ns_new ns warm || return 1
 	"$IP" -n "$ns" xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp \
 		spi 0x100 reqid 1 mode tunnel \
-		auth-trunc 'hmac(sha256)' 0x$(printf '%064d' 1) 128 \
-		enc 'cbc(aes)' 0x$(printf '%032d' 2) ||
+		auth-trunc 'hmac(sha256)' "0x$(printf '%064d' 1)" 128 \
+		enc 'cbc(aes)' "0x$(printf '%032d' 2)" ||
 		diag "charon_warmup: could not add an ESP SA"
 	"$IP" netns del "$ns"
 }
@@ -118,6 +119,7 @@ charon_start() {
 	_charon_write_conf "$name" "$iface"
 	_charon_ns[$name]=$ns
 	rm -f "$d/charon.vici"
+	# shellcheck disable=SC2016 # $0 is for the inner sh
 	STRONGSWAN_CONF=$d/strongswan.conf "$IP" netns exec "$ns" \
 		unshare -m --propagation private sh -c \
 		'mount -t tmpfs -o mode=755 charon-run /run && exec "$0"' \
