@@ -13,14 +13,14 @@
 # "quick" runs a few iterations of each, for the test suite.
 set -u
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=${BENCH_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 B=$top/build/bench
 out=${1:?usage: guest.sh OUTDIR [full|quick]}
 size=${2:-full}
 mkdir -p "$out"
 
 if [ "$size" = quick ]; then
-	N1=20 NS=20 SCALE="10 100" MASS="50" DP_MIG=10 DP_RATE=2000 MEM_PEERS=100 MEM_MIG=20
+	N1=10 NS=10 SCALE="10 50" MASS="20" DP_MIG=10 DP_RATE=2000 MEM_PEERS=20 MEM_MIG=4
 else
 	N1=${BENCH_N:-1000} NS=${BENCH_NS:-200} SCALE=${BENCH_SCALE:-"10 1000 10000"}
 	MASS=${BENCH_MASS:-"1000 10000"} DP_MIG=100 DP_RATE=${BENCH_RATE:-20000}
@@ -43,7 +43,7 @@ header=method,mode,children,others,variant,peers,iter,ns,msgs,kernel_ns
 suffix=$$-$RANDOM
 failed=0
 
-log() { echo "[$(date +%T)] $*" >&2; }
+log() { printf '[%(%T)T] %s\n' -1 "$*" >&2; }
 fail() { echo "guest.sh: FAILED: $*" >&2; failed=1; }
 ns_new() { ip netns add "$1" && ip -n "$1" link set lo up; }
 in_ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
@@ -135,24 +135,30 @@ want scale && scale
 # Figure 3: a stream through peer 0's CHILD SA while it moves back and
 # forth; A is the moving host, B the peer.
 datapath() { # METHOD (or none)
-	local a=dpa-$suffix b=dpb-$suffix m=$1 mac st
-	ns_new $a
-	ns_new $b
-	ip link add va netns $a type veth peer name vb netns $b
-	in_ns $a ip addr add 192.0.2.1/24 dev va
-	in_ns $a ip addr add 198.51.100.1/24 dev va
-	in_ns $a ip addr add 10.0.0.1/32 dev lo
-	in_ns $a ip link set va up
-	in_ns $a ip route add 100.64.0.0/10 dev va
-	in_ns $a ip route add 172.16.0.0/12 dev va src 10.0.0.1
-	in_ns $b ip addr add 100.64.0.1/10 dev vb
-	in_ns $b ip addr add 172.16.0.1/32 dev lo
-	in_ns $b ip link set vb up
-	in_ns $b ip route add 192.0.2.0/24 dev vb
-	in_ns $b ip route add 198.51.100.0/24 dev vb
-	# no ARP during the run: it would queue and drop packets of its own
-	mac=$(in_ns $b cat /sys/class/net/vb/address)
-	in_ns $a ip neigh replace 100.64.0.1 lladdr "$mac" dev va nud permanent
+	local a=dpa-$suffix b=dpb-$suffix m=$1 st
+	# every exec costs seconds in the emulated guest: one ip per namespace
+	ip netns add $a && ip netns add $b &&
+		ip link add va netns $a address 02:00:00:00:00:0a type veth \
+			peer name vb netns $b address 02:00:00:00:00:0b ||
+		fail "datapath namespaces"
+	in_ns $a ip -batch - <<-EOB || fail "datapath addresses A"
+		link set lo up
+		address add 192.0.2.1/24 dev va
+		address add 198.51.100.1/24 dev va
+		address add 10.0.0.1/32 dev lo
+		link set va up
+		route add 100.64.0.0/10 dev va
+		route add 172.16.0.0/12 dev va src 10.0.0.1
+		neigh replace 100.64.0.1 lladdr 02:00:00:00:00:0b dev va nud permanent
+	EOB
+	in_ns $b ip -batch - <<-EOB || fail "datapath addresses B"
+		link set lo up
+		address add 100.64.0.1/10 dev vb
+		address add 172.16.0.1/32 dev lo
+		link set vb up
+		route add 192.0.2.0/24 dev vb
+		route add 198.51.100.0/24 dev vb
+	EOB
 	log "datapath: $m: namespaces ready"
 	in_ns $a "$B/setup" -n 1 >/dev/null || fail "datapath setup A"
 	in_ns $b "$B/setup" -n 1 -M >/dev/null || fail "datapath setup B"
@@ -164,10 +170,10 @@ datapath() { # METHOD (or none)
 	local wire=$!
 	for st in recv wire; do
 		local tries=0
-		until grep -q ready "$out/dp-$st-$m.txt" 2>/dev/null; do
-			sleep 0.1
+		until [ -s "$out/dp-$st-$m.txt" ]; do	# "ready"
+			sleep 0.5
 			tries=$((tries + 1))
-			[ $tries -lt 100 ] || { fail "sink $st did not start"; break; }
+			[ $tries -lt 60 ] || { fail "sink $st did not start"; break; }
 		done
 	done
 	ip netns exec $a "$B/stream" 10.0.0.1 172.16.0.1 9000 "$DP_RATE" 600 \
@@ -189,18 +195,25 @@ datapath() { # METHOD (or none)
 	kill -TERM $recv $wire
 	wait $recv $wire
 	{
-		echo "== $m: xfrm_stat counters that are not 0, sender then receiver"
-		in_ns $a awk '$2 != 0' /proc/net/xfrm_stat
+		echo "== $m: xfrm_stat, sender then receiver"
+		ip netns exec $a cat /proc/net/xfrm_stat
 		echo "--"
-		in_ns $b awk '$2 != 0' /proc/net/xfrm_stat
+		ip netns exec $b cat /proc/net/xfrm_stat
 	} >>"$out/datapath-xfrm_stat.txt"
-	{
-		printf 'method=%s migrations=%s ' "$m" "$([ "$m" = none ] && echo 0 || echo "$DP_MIG")"
-		printf '%s ' "$(cat "$out/dp-stream-$m.txt")"
-		printf '%s ' "$(grep -v ready "$out/dp-recv-$m.txt")"
-		printf '%s ' "$(grep -v ready "$out/dp-wire-$m.txt")"
-		grep -o 'acquires=[0-9]*' "$out/dp-migrate-$m.txt" 2>/dev/null || echo acquires=0
-	} | tr -s ' ' >>"$out/datapath.txt"
+	# builtins only from here: every exec costs seconds in the guest
+	local f acq=acquires=0 line all="method=$m migrations=$DP_MIG"
+	[ $m = none ] && all="method=$m migrations=0"
+	for f in stream recv wire; do
+		while read -r line; do
+			[ "$line" = ready ] || all+=" $line"
+		done <"$out/dp-$f-$m.txt"
+	done
+	if [ -f "$out/dp-migrate-$m.txt" ]; then
+		while read -r line; do
+			[[ $line =~ (acquires=[0-9]+) ]] && acq=${BASH_REMATCH[1]}
+		done <"$out/dp-migrate-$m.txt"
+	fi
+	echo "$all $acq" >>"$out/datapath.txt"
 	ip netns del $a
 	ip netns del $b
 }
@@ -215,7 +228,12 @@ for m in none libreswan strongswan $([ $espmob = 1 ] && echo espmob); do
 done
 
 # Figure 4: memory.
-meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+meminfo() {
+	local k v rest
+	while read -r k v rest; do
+		[ "$k" = "$1:" ] && { echo "$v"; return; }
+	done </proc/meminfo
+}
 settle() { sync; sleep 1; }
 memory() {
 	log "memory"

@@ -192,7 +192,10 @@ def main():
       "migrations). Lost = datagrams the application sent (or tried to) that "
       "did not arrive; duplicates and cleartext are counted on the sender's "
       "wire (AF_PACKET, outgoing); ACQUIREs on the XFRMNLGRP_ACQUIRE group. "
-      "`none` is the same run without migrations.\n")
+      "`none` is the same run without migrations. The rate is what the "
+      "emulated guest reached (the target is BENCH_RATE): the lower it is, "
+      "the fewer packets fall into a migration's window, so read losses "
+      "together with the rate.\n")
     w("| method | migrations | rate pkt/s | sent | lost | lost per migration "
       "| dup (SPI, seq) | cleartext | ACQUIREs | send errors | capture drops |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -217,7 +220,7 @@ def main():
       "peer (2 AES-GCM SAs, 3 policies). A migration holds clones of the "
       "peer's SAs and copies of its policies until it commits, so the "
       "kernel memory of one in-flight migration is about one peer's "
-      "footprint; residual lines: slab growth after 200 migrations "
+      "footprint; residual lines: slab growth over that many migrations "
       "(0 or noise: nothing kept).\n")
 
     # Bars
@@ -247,7 +250,8 @@ def main():
             v = int(e.get(k, -1))
             bars.append((f"datapath {what} == {lim}", v, v == lim))
         v = e["lost_per_migration"]
-        bars.append(("datapath lost per migrated SA <= 1", v,
+        bars.append(("datapath lost per migrated SA <= 1 (per migration "
+                     "of the SA carrying the stream)", v,
                      v is not None and v <= 1))
     w("## Bars (esp_mobility against the baselines, same run)\n")
     w("| bar | measured | met |")
