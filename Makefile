@@ -29,6 +29,7 @@ userspace:
 
 selftests: userspace
 	$(MAKE) -C selftests
+	$(MAKE) -C bench
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
@@ -41,9 +42,17 @@ check: deps
 	$(MAKE) all
 	selftests/vm/check
 
+demo: deps
+	$(MAKE) all
+	demo/run
+
 .PHONY: check-debug check-rt
 check-debug: deps ; debug/check-debug
 check-rt: deps ; debug/check-rt
+
+bench: deps
+	$(MAKE) all
+	bench/run
 
 install: userspace
 	$(MAKE) -C userspace install
