@@ -10,7 +10,7 @@
 #   debug/guest-debug.sh MODULE.ko [FUZZ_SECONDS] [SUITE TESTS...]
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-ko=$1
+ko=$(realpath "$1")
 fuzz_secs=${2:-60}
 shift $(($# >= 2 ? 2 : $#))
 out=${VM_OUT:?run through selftests/vm-run}
