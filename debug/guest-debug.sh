@@ -58,10 +58,13 @@ else
 	exit 1
 fi
 
+# Everything runs several times slower than on Debian's kernel: a longer
+# per-test timeout than run_tests' default.
+tt=${TEST_TIMEOUT:-1800}
 if [ $# -gt 0 ]; then
-	make -s -C selftests run_tests RESULTS_DIR="$res" TESTS="$*"
+	make -s -C selftests run_tests RESULTS_DIR="$res" TEST_TIMEOUT="$tt" TESTS="$*"
 else
-	make -s -C selftests run_tests RESULTS_DIR="$res"
+	make -s -C selftests run_tests RESULTS_DIR="$res" TEST_TIMEOUT="$tt"
 fi
 suite_rc=$?
 phase suite
