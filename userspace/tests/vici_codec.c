@@ -551,8 +551,8 @@ static int cmp_name(const void *a, const void *b)
  */
 static void test_recorded(void)
 {
-	const char *dir = getenv("VICI_DATA") ?: "tests/data/vici";
-	char *names[256], path[512];
+	const char *dir = vici_data_dir();
+	char *names[256], path[PATH_MAX + 256];
 	size_t n = 0, i, checked = 0;
 	struct dirent *de;
 	DIR *d = opendir(dir);

@@ -331,10 +331,10 @@ static void test_synthetic(void)
 /* A recorded segment file, decoded: the event name and the tree. */
 static struct vici_msg *load(const char *file, char *name)
 {
-	const char *dir = getenv("VICI_DATA") ?: "tests/data/vici";
+	const char *dir = vici_data_dir();
 	struct vici_msg *m = NULL;
 	struct vici_packet p;
-	char path[512];
+	char path[PATH_MAX + 256];
 	uint8_t buf[65536];
 	size_t len;
 	uint32_t l;
