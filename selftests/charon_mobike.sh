@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# selftest-timeout: 900
 #
 # charon_mobike.sh: a real strongSwan charon on each side, MOBIKE in tunnel
 # mode, `espmob vici` on each side, a UDP stream from the server to the
