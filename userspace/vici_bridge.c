@@ -191,6 +191,10 @@ static void on_ike_update(struct bridge *b, const struct vici_rx *rx)
 	ret = espmob_migrate(b->ctx, &req, &res);
 	/* (ENOENT without a family id is the module missing, not an SA) */
 	if (ret == -ENOENT && req.n_spis && b->ctx->family_id) {
+		char why[sizeof(b->ctx->errmsg)];
+
+		/* the dry run below overwrites the kernel's message */
+		snprintf(why, sizeof(why), "%s", b->ctx->errmsg);
 		if (already_moved(b, &req)) {
 			report(b, &u, NULL, "already at the new endpoints "
 			       "(charon or an earlier migration moved them)");
@@ -202,8 +206,7 @@ static void on_ike_update(struct bridge *b, const struct vici_rx *rx)
 		 * belongs to this peer: move that.
 		 */
 		espmob_error(b->ctx, "vici: ike-update %s[%" PRIu32 "]: %s; "
-			     "retrying without SPIs", u.ike_name, u.ike_id,
-			     b->ctx->errmsg);
+			     "retrying without SPIs", u.ike_name, u.ike_id, why);
 		req.n_spis = 0;
 		req.has_reqid = false;
 		ret = espmob_migrate(b->ctx, &req, &res);
