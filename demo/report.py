@@ -91,16 +91,17 @@ def main():
     resumed = int(to_new > 0 and sent > 0 and
                   max_seq >= sent - 1 - a.rate // 2)
     secs = snd.get('seconds', 0) or 1
+    refused = snd.get('send_errors', 0)
 
     rows = [
         ('packets sent by S', '%d' % sent,
-         '(in %.1f s: %.0f pkt/s%s)' % (
-             secs, sent / secs,
-             ', %d refused by S\'s kernel' % snd['send_errors']
-             if snd.get('send_errors') else '')),
+         '(in %.1f s: %.0f pkt/s)' % (secs, sent / secs)),
         ('packets received by T', '%d' % unique, ''),
         ('packets lost', '%d' % (sent - unique),
-         '(%.1f%%)' % (100.0 * (sent - unique) / sent) if sent else ''),
+         '(%.1f%%%s)' % (100.0 * (sent - unique) / sent,
+                         ': %d refused by S\'s kernel, %d on the way' % (
+                             refused, sent - refused - unique)
+                         if refused else '') if sent else ''),
         ('longest gap in the stream at T',
          '%.1f ms' % rcv.get('longest_gap_ms', 0),
          '(%d packets in a row)' % rcv.get('longest_gap_pkts', 0)),
