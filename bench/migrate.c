@@ -46,7 +46,7 @@ static void usage(int rc)
 		"  FIRST + k*PEERS .. FIRST + (k+1)*PEERS - 1 (default FIRST 0, PEERS 1)\n"
 		"  MIGRATIONS times (default 1000) between %s and %s, starting\n"
 		"  from START (default the first); methods take turns migration by\n"
-		"  migration; -S: all methods move the same peers, each on from where\n"
+		"  migration, in an order that rotates every round; -S: all methods move the same peers, each on from where\n"
 		"  the previous left them. -i: pause between rounds; -a: count ACQUIREs (listening\n"
 		"  on the group), -w: wait MS for late ones; -V: check every\n"
 		"  migration's result; -o: append samples to CSV (method, mode, children,\n"
@@ -287,7 +287,7 @@ int main(int argc, char **argv)
 	struct nlc acq = { 0 };
 	unsigned int it, acquires = 0, bad = 0;
 	FILE *csv = NULL;
-	int k;
+	int j, k;
 
 	parse(argc, argv, &o);
 	if (o.acquires &&
@@ -308,10 +308,15 @@ int main(int argc, char **argv)
 		struct model *m = &o.runs[0].g.m;
 		uint32_t other = o.start == m->l1 ? m->l2 : m->l1;
 
-		for (k = 0; k < o.nruns; k++) {
-			struct run *r = &o.runs[k];
+		/*
+		 * The order rotates every round: whoever comes right after a
+		 * method pays for the work that method left to RCU callbacks
+		 * and workqueues, so no method may always come after the same.
+		 */
+		for (j = 0; j < o.nruns; j++) {
+			struct run *r = &o.runs[(j + it) % o.nruns];
 			/* shared peers: each method moves them on in turn */
-			unsigned int step = o.shared ? it * o.nruns + k : it;
+			unsigned int step = o.shared ? it * o.nruns + j : it;
 			uint32_t from = step % 2 ? other : o.start;
 			uint32_t to = step % 2 ? o.start : other;
 
