@@ -95,18 +95,27 @@ class Genl:
     def extack(m, flags):
         # nlmsghdr, error, then the request's header (and its payload
         # unless NLM_F_CAPPED), then NLMSGERR_ATTR_* when NLM_F_ACK_TLVS
+        # NLMSGERR_ATTR_MSG (1), or NLMSGERR_ATTR_MISS_TYPE (5): the kernel
+        # names a missing attribute by its type instead of a text
         if not flags & 0x200:
             return '-'
         off = 20
         olen = struct.unpack_from('I', m, off)[0]
         off += 16 if flags & 0x100 else (olen + 3) & ~3
+        msg = miss = None
         while off + 4 <= len(m):
             alen, atype = struct.unpack_from('HH', m, off)
             if alen < 4:
                 break
             if atype == 1:
-                return m[off + 4:off + alen].rstrip(b'\0').decode()
+                msg = m[off + 4:off + alen].rstrip(b'\0').decode()
+            elif atype == 5 and alen >= 8:
+                miss = struct.unpack_from('I', m, off + 4)[0]
             off += (alen + 3) & ~3
+        if msg:
+            return msg
+        if miss is not None:
+            return 'missing attribute type %d' % miss
         return '-'
 
 
@@ -131,7 +140,10 @@ def cases(ol, orr, nl, nr):
                                       attr(EP_R4, ip4(orr))) + dry),
         ('spi-list-empty', old + new + nest(A_SPIS) + dry),
         ('spi-zero', old + new + nest(A_SPIS, u32(1, 0)) + dry),
-        ('spi-65', old + new + nest(A_SPIS, *[u32(1, 0x1001)] * 65) + dry),
+        ('spi-65', old + new + nest(A_SPIS, *[u32(1, 0x1001 + i)
+                                              for i in range(65)]) + dry),
+        ('spi-twice', old + new + nest(A_SPIS, u32(1, 0x1001),
+                                       u32(1, 0x1001)) + dry),
         ('spi-u16', old + new + nest(A_SPIS, u16(1, 0x1001)) + dry),
         ('reqid-zero', old + new + u32(A_REQID, 0) + dry),
         ('if-id-zero', old + new + u32(A_IF_ID, 0) + dry),

@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# migrate_netns.sh: a migration stays in its network namespace.
+#
+# Two copies of the same topology (T1/S1 and T2/S2) hold identical SAs and
+# policies (same addresses, SPIs, keys). Migrating T1 (and S1) must:
+#   - move T1's SAs;
+#   - leave T2's and S2's SAD and SPD byte-for-byte identical;
+#   - count in T1's module counters only (T2's stay at zero);
+#   - be seen by `espmob monitor` in T1 only (when espmob monitor works).
+# Then deleting T1 while T2 migrates, and a migration in a netns that is
+# being deleted, must not disturb T2 (the harness checks the kernel log).
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_xfrm.sh"
+
+require_root
+xf_require_migrate
+
+if ! xf_topo || ! xf_tunnel 4 || ! xf_transport 6; then
+	not_ok "setup of copy 1"
+	tap_finish
+fi
+T1=$NS_T S1=$NS_S
+if ! xf_topo || ! xf_tunnel 4 || ! xf_transport 6; then
+	not_ok "setup of copy 2"
+	tap_finish
+fi
+T2=$NS_T S2=$NS_S
+
+b2=$(xf_sorted_dump "$T2"; xf_sorted_dump "$S2")
+"$ESPMOB" -n "$T2" monitor >"$XF_TMP/mon2" 2>&1 &
+mon2=$!
+_xf_pids+=($mon2)
+"$ESPMOB" -n "$T1" monitor >"$XF_TMP/mon1" 2>&1 &
+mon1=$!
+_xf_pids+=($mon1)
+# the monitors are up when their generic netlink socket (port id = pid)
+# exists in their netns; they join the group right after resolving the
+# family, long before the migration below is under way
+_mon_ready() {
+	ns_exec "$1" awk -v p="$2" '$2 == 16 && $3 == p { f = 1 } END { exit !f }' /proc/net/netlink
+}
+wait_for 60 _mon_ready "$T1" "$mon1"
+wait_for 60 _mon_ready "$T2" "$mon2"
+
+NS_T=$T1 NS_S=$S1
+xf_move_t b
+if xf_migrate_both "$TA4" "$S4" "$TB4" "$S4" && [ "$(xf_jget states)" = 2 ]; then
+	ok "migration in copy 1 moves its SAs"
+else
+	not_ok "migration in copy 1 moves its SAs" "$XF_OUT $XF_ERR"
+fi
+a2=$(xf_sorted_dump "$T2"; xf_sorted_dump "$S2")
+if [ "$b2" = "$a2" ]; then
+	ok "copy 2's identical SAs and policies are untouched"
+else
+	not_ok "copy 2's identical SAs and policies are untouched" \
+		"$(diff <(echo "$b2") <(echo "$a2") | head -40)"
+fi
+s1=$("$ESPMOB" -n "$T1" -j stats 2>&1) s2=$("$ESPMOB" -n "$T2" -j stats 2>&1)
+if [ "$(xf_jget migrations "$s1")" = 1 ] && [ "$(xf_jget migrations "$s2")" = 0 ] &&
+	[ "$(xf_jget states_moved "$s2")" = 0 ]; then
+	ok "counters: 1 migration in T1, none in T2"
+else
+	not_ok "counters: 1 migration in T1, none in T2" "T1 $s1" "T2 $s2"
+fi
+wait_for 30 test -s "$XF_TMP/mon1"
+kill "$mon1" "$mon2" 2>/dev/null
+wait "$mon1" "$mon2" 2>/dev/null
+if [ -s "$XF_TMP/mon1" ] && [ ! -s "$XF_TMP/mon2" ]; then
+	ok "the notification reaches T1's monitor only"
+else
+	not_ok "the notification reaches T1's monitor only" \
+		"T1: $(cat "$XF_TMP/mon1")" "T2: $(cat "$XF_TMP/mon2")"
+fi
+
+# migrations racing with the deletion of their netns
+NS_T=$T2 NS_S=$S2
+(
+	for i in 1 2 3 4 5 6; do
+		"$ESPMOB" -n "$T1" migrate from "$TB4" "$S4" to "$TA4" "$S4" >/dev/null 2>&1
+		"$ESPMOB" -n "$T1" migrate from "$TA4" "$S4" to "$TB4" "$S4" >/dev/null 2>&1
+	done
+) &
+racer=$!
+"$IP" netns del "$T1"
+wait "$racer"
+xf_move_t b
+if xf_migrate_both "$TA4" "$S4" "$TB4" "$S4" && [ "$(xf_jget states)" = 2 ]; then
+	ok "copy 2 migrates normally after copy 1's netns went away mid-migration"
+else
+	not_ok "copy 2 migrates normally after copy 1's netns went away mid-migration" "$XF_OUT $XF_ERR"
+fi
+tap_finish
