@@ -75,7 +75,8 @@ xf_topo() {
 	ns_new NS_T term || return 1
 	ns_new NS_S srv || return 1
 	# T's routes to S's inner addresses follow T's link (xf_move_t), so
-	# that a packet no policy covers would show on the wire
+	# that a packet no policy covers would show on the wire; S sends to
+	# T's links from its own address S4/S6, as a server would
 	"$IP" -n "$NS_T" link add inner type dummy &&
 	"$IP" -n "$NS_S" link add inner type dummy &&
 	"$IP" link add ta netns "$NS_T" type veth peer name sa netns "$NS_S" &&
@@ -89,8 +90,6 @@ xf_topo() {
 		addr add $TI6/128 dev inner nodad
 		addr add $TA4/24 dev ta
 		addr add $TA6/64 dev ta nodad
-		addr add 10.0.2.254/24 dev tb
-		addr add fd00:b::fe/64 dev tb nodad
 		route add default via $SA4 dev ta
 		route add default via $SA6 dev ta
 		route add $SI4/32 via $SA4 dev ta src $TI4
@@ -110,9 +109,11 @@ xf_topo() {
 		addr add $SB6/64 dev sb nodad
 		route add $TI4/32 dev sa src $SI4
 		route add $TI6/128 dev sa src $SI6
+		route replace 10.0.1.0/24 dev sa src $S4
+		route replace 10.0.2.0/24 dev sb src $S4
+		route replace fd00:a::/64 dev sa src $S6 metric 256
+		route replace fd00:b::/64 dev sb src $S6 metric 256
 	EOF
-	# T's link B is usable before the move (a placeholder address keeps
-	# IPv6 link-local and neighbour discovery ready), without T's address.
 	ns_exec "$NS_T" sysctl -qw net.ipv6.conf.all.accept_dad=0 2>/dev/null
 	ns_exec "$NS_S" sysctl -qw net.ipv6.conf.all.accept_dad=0 2>/dev/null
 	XF_T_LINK=a
@@ -167,6 +168,7 @@ xf_key() {	# a 20-byte AES-GCM key+salt derived from the SPI
 #   ptype=sub               policy type
 #   sel=0                   no selector on tunnel-mode SAs (default: set)
 #   policies=0              SAs only
+#   tmpladdr=0              templates without addresses (transport)
 # The arguments are recorded for xf_naive_migrate.
 xf_child() {
 	local ns=$1
@@ -189,12 +191,12 @@ _xf_child_cmds() {
 	shift
 	local mode=tunnel local= remote= lsel= rsel= proto= lport= rport= \
 		spi_out= spi_in= reqid=1 mark= if_id= encap= esn=0 replay=32 \
-		fwd= pri= ptype= sel=1 policies=1
+		fwd= pri= ptype= sel=1 policies=1 tmpladdr=1
 	for kv in "$@"; do
 		case "${kv%%=*}" in
 		mode | local | remote | lsel | rsel | proto | lport | rport | \
 		spi_out | spi_in | reqid | mark | if_id | encap | esn | replay | \
-		fwd | pri | ptype | sel | policies)
+		fwd | pri | ptype | sel | policies | tmpladdr)
 			printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
 		*) echo "xf_child: unknown key $kv" >&2; return 1 ;;
 		esac
@@ -240,6 +242,9 @@ _xf_child_cmds() {
 		[ "$policies" = 1 ] || return 0
 		local tmpl_o="tmpl src $local dst $remote proto esp reqid $reqid mode $mode"
 		local tmpl_i="tmpl src $remote dst $local proto esp reqid $reqid mode $mode"
+		if [ "$tmpladdr" = 0 ]; then
+			tmpl_o="tmpl proto esp reqid $reqid mode $mode" tmpl_i=$tmpl_o
+		fi
 		local pr=${pri:+priority $pri}
 		echo "xfrm policy add $sel_o dir out $pr $ptp $m $i $tmpl_o"
 		echo "xfrm policy add $sel_i dir in $pr $ptp $m $i $tmpl_i"
@@ -600,7 +605,7 @@ xf_send_stop() {
 xf_send_wait() {
 	local v="XF_SEND_PID_$1"
 	wait "${!v}" 2>/dev/null
-	SEND_sent=0 SEND_send_errors=0
+	SEND_sent=0 SEND_send_errors=0 SEND_seconds=0
 	[ -f "$XF_TMP/$1.send.json.vars" ] &&
 		xf_load_vars "$XF_TMP/$1.send.json.vars" SEND_
 	return 0
