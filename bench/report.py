@@ -195,19 +195,26 @@ def main():
       "`none` is the same run without migrations. The rate is what the "
       "emulated guest reached (the target is BENCH_RATE): the lower it is, "
       "the fewer packets fall into a migration's window, so read losses "
-      "together with the rate.\n")
+      "together with the rate; the outage (lost / migrations / rate) does "
+      "not depend on it. datapath-xfrm_stat.txt has the kernel's counters "
+      "(XfrmOutNoStates, XfrmOutStateInvalid, XfrmInStateSeqError: replayed "
+      "sequence numbers, XfrmOutPolBlock) that say where packets went.\n")
     w("| method | migrations | rate pkt/s | sent | lost | lost per migration "
-      "| dup (SPI, seq) | cleartext | ACQUIREs | send errors | capture drops |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|")
+      "| outage ms per migration | dup (SPI, seq) | cleartext | ACQUIREs "
+      "| send errors | capture drops |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in dp:
         sent = int(r.get("attempted", 0))
         lost = sent - int(r.get("unique", 0))
         mig = int(r.get("migrations", 0))
         r["lost"] = lost
         r["lost_per_migration"] = lost / mig if mig else None
+        rate = float(r.get("rate", 0))
+        r["outage_ms"] = (lost / mig / rate * 1e3) if mig and rate else None
         name = LABEL.get(r["method"], r["method"])
         w(f"| {name} | {mig} | {r.get('rate', '-')} | {sent} | {lost} "
-          f"| {fmt(r['lost_per_migration'], 2)} | {r.get('dup_spi_seq', '-')} "
+          f"| {fmt(r['lost_per_migration'], 2)} | {fmt(r['outage_ms'], 2)} "
+          f"| {r.get('dup_spi_seq', '-')} "
           f"| {r.get('cleartext', '-')} | {r.get('acquires', '-')} "
           f"| {r.get('errors', '-')} | {r.get('capture_drops', '-')} |")
     w("")
