@@ -305,7 +305,7 @@ set key top left
 plot for [i=2:5] '{d}/latency.dat' using i:xtic(1) title columnheader(i)
 set output '{d}/scale.png'
 set title 'One peer migration with N other peers, median'
-set logscale x
+set logscale xy
 set xlabel 'other peers N'
 set style data linespoints
 plot for [i=2:5] '{d}/scale.dat' using 1:i title columnheader(i)
