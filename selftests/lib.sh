@@ -174,3 +174,6 @@ _lib_cleanup() {
 	exit "$rc"
 }
 trap _lib_cleanup EXIT
+# Killed (a run_tests timeout, ^C): clean up too, and say so.
+trap 'exit 143' TERM
+trap 'exit 130' INT
