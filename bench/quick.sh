@@ -7,6 +7,8 @@
 # esp_mobility path migrated correctly (tunnel with 4 CHILD SAs and
 # transport), and that the report is generated. Needs root, the bench tools
 # (make -C bench) and, for the esp_mobility checks, the module loaded.
+# About 5 minutes in the emulated guest; more on a loaded host:
+# selftest-timeout: 1200
 set -u
 
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
