@@ -534,7 +534,7 @@ xf_capture_start() {
 	local name=$1 ns=$2 dev=$3
 	shift 3
 	local err=$XF_TMP/$name.tcpdump
-	"$IP" netns exec "$ns" tcpdump -Z root -U -n -B 8192 -s 512 -i "$dev" \
+	"$IP" netns exec "$ns" tcpdump -Z root -U --immediate-mode -n -B 8192 -s 512 -i "$dev" \
 		-w "$XF_TMP/$name.pcap" "$@" 2>"$err" &
 	_xf_pids+=($!)
 	printf -v "XF_CAP_PID_$name" '%s' $!
