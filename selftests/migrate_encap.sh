@@ -41,20 +41,22 @@ encap_of() {
 flows() {
 	local ta=$1 want=$2 n_t n_s o_t o_s pat
 	o_t=$(xf_sa_packets "$NS_T" 0x2001 "$ta") o_s=$(xf_sa_packets "$NS_S" 0x1001 "$S4")
-	xf_capture_start e "$NS_T" any -Q out
-	xf_burst "$NS_S" "$TI4" 5001 10
-	xf_burst "$NS_T" "$SI4" 5002 10
-	xf_capture_stop e
-	n_t=$(xf_sa_packets "$NS_T" 0x2001 "$ta") n_s=$(xf_sa_packets "$NS_S" 0x1001 "$S4")
 	case $want in
 	esp) pat="> $S4: ESP\\(spi=0x00001001" ;;
 	*) pat="\\.${want#udp } > $S4\\.[0-9]+: " ;;
 	esac
-	if [ $((n_t - o_t)) -ge 10 ] && [ $((n_s - o_s)) -ge 10 ] &&
-		tcpdump -nr "$XF_TMP/e.pcap" 2>/dev/null | grep -Eq "$pat"; then
+	xf_capture_start e "$NS_T" any -Q out
+	xf_burst "$NS_S" "$TI4" 5001 10
+	xf_burst "$NS_T" "$SI4" 5002 10
+	# tcpdump may lag behind a slow guest: wait until it wrote them
+	_seen() { tcpdump -nr "$XF_TMP/e.pcap" 2>/dev/null | grep -Eq "$pat"; }
+	wait_for 30 _seen
+	xf_capture_stop e
+	n_t=$(xf_sa_packets "$NS_T" 0x2001 "$ta") n_s=$(xf_sa_packets "$NS_S" 0x1001 "$S4")
+	if [ $((n_t - o_t)) -ge 10 ] && [ $((n_s - o_s)) -ge 10 ] && _seen; then
 		return 0
 	fi
-	FLOW_ERR="T got $o_t -> $n_t, S got $o_s -> $n_s; T sent: $(tcpdump -nr "$XF_TMP/e.pcap" 2>/dev/null | head -3)"
+	FLOW_ERR="T got $o_t -> $n_t, S got $o_s -> $n_s; T sent: $(tcpdump -nr "$XF_TMP/e.pcap" 2>/dev/null | grep -m 3 -E 'ESP|UDP')"
 	return 1
 }
 
