@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# selftest-timeout: 2400
 #
 # migrate_wire.sh: what a migration looks like on the wire, under traffic.
 #
