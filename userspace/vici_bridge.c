@@ -73,18 +73,7 @@ static int simple_command(struct bridge *b, const char *cmd,
 			  const char *stream, vici_stream_cb cb,
 			  struct vici_rx **resp)
 {
-	struct vici_enc e;
-	const uint8_t *seg;
-	size_t len;
-	int ret;
-
-	vici_enc_init(&e, VICI_CMD_REQUEST, cmd);
-	ret = vici_enc_finish(&e, &seg, &len);
-	if (!ret)
-		ret = vici_conn_command(&b->conn, seg, len, stream, cb, b,
-					resp);
-	vici_enc_free(&e);
-	return ret;
+	return vici_conn_simple(&b->conn, cmd, stream, cb, b, resp);
 }
 
 static void print_endpoints(const struct espmob_endpoints *ep)

@@ -371,3 +371,19 @@ int vici_conn_next_event(struct vici_conn *c, int timeout_ms,
 	*out = rx;
 	return 0;
 }
+
+int vici_conn_simple(struct vici_conn *c, const char *cmd, const char *stream,
+		     vici_stream_cb cb, void *data, struct vici_rx **resp)
+{
+	struct vici_enc e;
+	const uint8_t *seg;
+	size_t len;
+	int ret;
+
+	vici_enc_init(&e, VICI_CMD_REQUEST, cmd);
+	ret = vici_enc_finish(&e, &seg, &len);
+	if (!ret)
+		ret = vici_conn_command(c, seg, len, stream, cb, data, resp);
+	vici_enc_free(&e);
+	return ret;
+}

@@ -64,6 +64,10 @@ int vici_conn_command(struct vici_conn *c, const uint8_t *seg, size_t len,
 		      const char *stream, vici_stream_cb cb, void *data,
 		      struct vici_rx **resp);
 
+/* vici_conn_command() for a command that carries no arguments. */
+int vici_conn_simple(struct vici_conn *c, const char *cmd, const char *stream,
+		     vici_stream_cb cb, void *data, struct vici_rx **resp);
+
 /* EVENT_REGISTER (reg) or EVENT_UNREGISTER; -ENOENT for unknown events. */
 int vici_conn_register(struct vici_conn *c, const char *event, bool reg);
 

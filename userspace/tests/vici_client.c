@@ -179,18 +179,7 @@ static int count_cb(void *data, const struct vici_rx *rx)
 static int request(struct peer *p, const char *cmd, const char *stream,
 		   struct stream_count *sc, struct vici_rx **resp)
 {
-	struct vici_enc e;
-	const uint8_t *seg;
-	size_t len;
-	int ret;
-
-	vici_enc_init(&e, VICI_CMD_REQUEST, cmd);
-	ret = vici_enc_finish(&e, &seg, &len);
-	if (!ret)
-		ret = vici_conn_command(&p->c, seg, len, stream, count_cb, sc,
-					resp);
-	vici_enc_free(&e);
-	return ret;
+	return vici_conn_simple(&p->c, cmd, stream, count_cb, sc, resp);
 }
 
 static void test_commands(void)
