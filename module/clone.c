@@ -261,9 +261,8 @@ static void rewrite_templates(struct xfrm_policy *pol,
 }
 
 /*
- * Builds the policy that replaces @ep->old and, for a same-selector
- * replacement, a second copy of the old one: xfrm_policy_insert() kills the
- * policy it replaces, so rolling back needs a fresh object.
+ * Builds the policy that replaces @ep->old: a copy with the templates (and,
+ * for a rewritten selector, the selector) at the new addresses.
  */
 int espmob_build_policy(struct espmob_ctx *ctx, struct espmob_pol *ep)
 {
@@ -279,13 +278,8 @@ int espmob_build_policy(struct espmob_ctx *ctx, struct espmob_pol *ep)
 	if (ep->reselect) {
 		rewrite_selector(&ep->new->selector, req);
 		ep->new->index = 0;	/* the old one still holds its index */
-		return 0;
 	}
-
-	if (espmob_step_fails(ctx))
-		return -ENOMEM;
-	ep->undo = copy_policy(ctx->net, ep->old);
-	return ep->undo ? 0 : -ENOMEM;
+	return 0;
 }
 
 /* Keeps the lifetime schedule of a policy across its replacement. */

@@ -10,12 +10,15 @@
  *
  *   1. hashes the clones in XFRM_STATE_ERROR (present, unusable: a lookup
  *      that finds one drops the packet and raises no ACQUIRE);
- *   2. installs the new policies (the only fallible commit step; a failure
- *      puts the old policies back and unhashes the clones);
- *   3. per SA, retires the old state and makes the clone VALID with the
+ *   2. inserts the policies whose selectors were rewritten (the only
+ *      fallible commit step; a failure removes them and unhashes the
+ *      clones);
+ *   3. puts each same-selector replacement in its old policy's place
+ *      (espmob_policy_swap(): O(1), cannot fail);
+ *   4. per SA, retires the old state and makes the clone VALID with the
  *      old state's counters (espmob_state_switch());
- *   4. removes the policies whose selectors were rewritten;
- *   5. after an RCU grace period, deletes the retired states.
+ *   5. removes the policies whose selectors were rewritten;
+ *   6. after an RCU grace period, deletes the retired states.
  *
  * The whole request holds net->xfrm.xfrm_cfg_mutex, as every xfrm_user and
  * af_key request does, so no key manager changes the tables in between.
@@ -37,8 +40,6 @@ static void ctx_release(struct espmob_ctx *ctx)
 			xfrm_pol_put(ep->new);
 		else if (ep->new)
 			espmob_discard_policy(ep->new);
-		if (ep->undo)
-			espmob_discard_policy(ep->undo);
 		xfrm_pol_put(ep->old);
 		kfree(ep);
 	}
@@ -169,46 +170,28 @@ static void unhash_clones(struct espmob_ctx *ctx)
 	}
 }
 
-/* Puts the policies of an interrupted commit back as they were. */
-static void restore_policies(struct espmob_ctx *ctx)
+/* Takes the rewritten-selector policies of an interrupted commit out. */
+static void remove_reselected(struct espmob_ctx *ctx)
 {
 	struct espmob_pol *ep;
-	int err;
 
-	list_for_each_entry(ep, &ctx->pols, list) {
-		if (!ep->inserted)
-			continue;
-		if (ep->reselect) {
+	list_for_each_entry(ep, &ctx->pols, list)
+		if (ep->inserted)
 			xfrm_policy_delete(ep->new, ep->dir);
-			continue;
-		}
-		/*
-		 * Same selector again: the bin and hash chain exist, so the
-		 * insert allocates nothing and cannot fail in practice.
-		 */
-		err = xfrm_policy_insert(ep->dir, ep->undo, 0);
-		if (err) {
-			pr_err_ratelimited("esp_mobility: cannot restore policy %u (%d)\n",
-					   ep->old->index, err);
-			continue;
-		}
-		espmob_policy_inherit(ep->undo, ep->old);
-		xfrm_pol_put(ep->undo);
-		ep->undo = NULL;
-	}
 }
 
-static int install_policies(struct espmob_ctx *ctx)
+static int insert_reselected(struct espmob_ctx *ctx)
 {
 	struct espmob_pol *ep;
 	int err;
 
 	list_for_each_entry(ep, &ctx->pols, list) {
+		if (!ep->reselect)
+			continue;
 		if (espmob_step_fails(ctx))
 			err = -ENOMEM;
 		else
-			err = xfrm_policy_insert(ep->dir, ep->new,
-						 ep->reselect);
+			err = xfrm_policy_insert(ep->dir, ep->new, 1);
 		if (err) {
 			NL_SET_ERR_MSG_MOD(ctx->extack,
 					   "cannot install a policy at the new addresses");
@@ -218,6 +201,19 @@ static int install_policies(struct espmob_ctx *ctx)
 		espmob_policy_inherit(ep->new, ep->old);
 	}
 	return 0;
+}
+
+/* Same selector: the replacement takes the old policy's place. */
+static void swap_policies(struct espmob_ctx *ctx)
+{
+	struct espmob_pol *ep;
+
+	list_for_each_entry(ep, &ctx->pols, list) {
+		if (ep->reselect)
+			continue;
+		espmob_policy_inherit(ep->new, ep->old);
+		ep->inserted = espmob_policy_swap(ep->old, ep->new);
+	}
 }
 
 static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
@@ -233,14 +229,15 @@ static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
 		sa->inserted = true;
 	}
 
-	err = install_policies(ctx);
+	err = insert_reselected(ctx);
 	if (err) {
-		restore_policies(ctx);
+		remove_reselected(ctx);
 		unhash_clones(ctx);
 		return err;
 	}
 
 	/* nothing fails from here on */
+	swap_policies(ctx);
 	list_for_each_entry(sa, &ctx->sas, list) {
 		sa->moved = espmob_state_switch(sa);
 		if (sa->moved)
@@ -250,6 +247,8 @@ static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
 	}
 
 	list_for_each_entry(ep, &ctx->pols, list) {
+		if (!ep->inserted)
+			continue;	/* expired meanwhile: not moved */
 		if (ep->reselect)
 			xfrm_policy_delete(ep->old, ep->dir);
 		res->policies++;

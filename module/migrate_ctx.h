@@ -39,10 +39,9 @@ struct espmob_pol {
 	struct list_head list;
 	struct xfrm_policy *old;	/* held */
 	struct xfrm_policy *new;	/* our reference */
-	struct xfrm_policy *undo;	/* copy of old, to put back on rollback */
 	int dir;
 	bool reselect;			/* new selector: insert, then delete old */
-	bool inserted;
+	bool inserted;			/* new is in the tables */
 };
 
 struct espmob_ctx {
@@ -94,6 +93,9 @@ void espmob_discard_policy(struct xfrm_policy *pol);
 void espmob_snap_free(struct espmob_snap *snap);
 bool espmob_state_switch(struct espmob_sa *sa);
 void espmob_policy_inherit(struct xfrm_policy *new, struct xfrm_policy *old);
+
+/* policy_swap.c */
+bool espmob_policy_swap(struct xfrm_policy *old, struct xfrm_policy *new);
 
 /* address helpers shared by collect.c and clone.c */
 static inline unsigned int espmob_full_prefix(unsigned short family)
