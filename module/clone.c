@@ -165,7 +165,8 @@ static struct xfrm_state *copy_state(struct espmob_ctx *ctx,
 
 /*
  * Builds @sa->new: a complete state at the new addresses, with its crypto
- * transforms allocated, left in XFRM_STATE_ERROR. Lookups that find an
+ * transforms (its own, or the old state's: transform.c), left in
+ * XFRM_STATE_ERROR. Lookups that find an
  * ERROR state neither use it nor ask the key manager for a new one, so the
  * clone can be hashed before it takes over.
  */
@@ -185,11 +186,12 @@ int espmob_build_state(struct espmob_ctx *ctx, struct espmob_sa *sa)
 	if (!x)
 		return -ENOMEM;
 
-	if (espmob_step_fails(ctx)) {
-		err = -ENOMEM;
-	} else {
-		/* may sleep: allocates the AEAD/cipher transforms */
-		err = xfrm_init_state(x);
+	err = espmob_adopt_transform(ctx, sa, x);
+	if (err == -EAGAIN) {
+		if (espmob_step_fails(ctx))
+			err = -ENOMEM;
+		else	/* may sleep: allocates the AEAD/cipher transforms */
+			err = xfrm_init_state(x);
 	}
 	if (err) {
 		espmob_discard_state(x);
@@ -348,6 +350,7 @@ static void snap_give(const struct espmob_snap *s, struct xfrm_state *x)
 bool espmob_state_switch(struct espmob_sa *sa)
 {
 	struct xfrm_state *old = sa->old, *new = sa->new;
+	const struct xfrm_type *real = old->type;
 	bool live;
 
 	spin_lock_bh(&old->lock);
@@ -355,10 +358,17 @@ bool espmob_state_switch(struct espmob_sa *sa)
 	if (live) {
 		snap_take(&sa->snap, old);
 		old->km.state = XFRM_STATE_ERROR;
+		if (sa->handover)
+			espmob_handover_retire(old, sa->handover);
 	}
 	spin_unlock_bh(&old->lock);
 	if (!live)
-		return false;
+		return false;	/* the caller cancels the hand-over */
+
+	if (sa->handover) {
+		espmob_handover_commit(old, new, real, sa->handover);
+		sa->handover = NULL;
+	}
 
 	spin_lock_bh(&new->lock);
 	snap_give(&sa->snap, new);

@@ -16,6 +16,7 @@ struct espmob_stats {
 	atomic64_t states_moved;
 	atomic64_t policies_moved;
 	atomic64_t rollbacks;
+	atomic64_t transforms_kept;
 };
 
 struct espmob_net {

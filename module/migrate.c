@@ -44,6 +44,8 @@ static void ctx_release(struct espmob_ctx *ctx)
 		kfree(ep);
 	}
 	list_for_each_entry_safe(sa, sa_tmp, &ctx->sas, list) {
+		if (sa->handover)	/* the clone did not take over */
+			espmob_handover_cancel(sa->new, sa->handover);
 		if (sa->new && sa->inserted)
 			xfrm_state_put(sa->new);
 		else if (sa->new)
@@ -239,11 +241,15 @@ static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
 	/* nothing fails from here on */
 	swap_policies(ctx);
 	list_for_each_entry(sa, &ctx->sas, list) {
+		bool keeps_transform = !!sa->handover;
+
 		sa->moved = espmob_state_switch(sa);
-		if (sa->moved)
+		if (sa->moved) {
 			res->states++;
-		else
+			res->transforms_kept += keeps_transform;
+		} else {
 			xfrm_state_delete(sa->new);
+		}
 	}
 
 	list_for_each_entry(ep, &ctx->pols, list) {
@@ -306,6 +312,7 @@ int espmob_migrate(struct net *net, const struct espmob_req *req,
 		atomic64_inc(&stats->migrations);
 		atomic64_add(res->states, &stats->states_moved);
 		atomic64_add(res->policies, &stats->policies_moved);
+		atomic64_add(res->transforms_kept, &stats->transforms_kept);
 	}
 	return err;
 }

@@ -54,6 +54,7 @@ struct espmob_req {
 struct espmob_result {
 	u32 states;
 	u32 policies;
+	u32 transforms_kept;	/* states moved with their crypto transform */
 	u64 duration_ns;
 };
 

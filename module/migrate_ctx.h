@@ -30,6 +30,7 @@ struct espmob_sa {
 	struct xfrm_state *old;		/* held */
 	struct xfrm_state *new;		/* our reference, never VALID before commit */
 	struct espmob_snap snap;
+	struct espmob_handover *handover; /* new uses old's transform */
 	bool outbound;
 	bool inserted;
 	bool moved;
@@ -93,6 +94,18 @@ void espmob_discard_policy(struct xfrm_policy *pol);
 void espmob_snap_free(struct espmob_snap *snap);
 bool espmob_state_switch(struct espmob_sa *sa);
 void espmob_policy_inherit(struct xfrm_policy *new, struct xfrm_policy *old);
+
+/* transform.c */
+struct espmob_handover;
+int espmob_adopt_transform(struct espmob_ctx *ctx, struct espmob_sa *sa,
+			   struct xfrm_state *x);
+void espmob_handover_cancel(struct xfrm_state *heir,
+			    struct espmob_handover *h);
+void espmob_handover_retire(struct xfrm_state *old,
+			    struct espmob_handover *h);
+void espmob_handover_commit(struct xfrm_state *old, struct xfrm_state *heir,
+			    const struct xfrm_type *real,
+			    struct espmob_handover *h);
 
 /* policy_swap.c */
 bool espmob_policy_swap(struct xfrm_policy *old, struct xfrm_policy *new);

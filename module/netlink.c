@@ -91,7 +91,10 @@ static int espmob_put_stats(struct sk_buff *skb, const struct espmob_stats *s)
 			      atomic64_read(&s->policies_moved),
 			      ESPMOB_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, ESPMOB_STATS_A_ROLLBACKS,
-			      atomic64_read(&s->rollbacks), ESPMOB_STATS_A_PAD)) {
+			      atomic64_read(&s->rollbacks), ESPMOB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, ESPMOB_STATS_A_TRANSFORMS_KEPT,
+			      atomic64_read(&s->transforms_kept),
+			      ESPMOB_STATS_A_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -14,7 +14,7 @@ require_module
 
 have_espmob() { [ -x "$ESPMOB" ]; }
 no_espmob="espmob not built ($ESPMOB)"
-stat_keys='migrations failed dry_runs states_moved policies_moved rollbacks'
+stat_keys='migrations failed dry_runs states_moved policies_moved rollbacks transforms_kept'
 
 # GET_INFO over raw generic netlink, independent of espmob: prints "ok",
 # or the errno name the kernel answered with.
@@ -159,6 +159,9 @@ fi
 
 # 11-13: unload and load again
 at_exit '[ -d /sys/module/esp_mobility ] || insmod "$ESPMOB_KO"'
+# SAs retired by earlier migrations hold the module until the xfrm
+# garbage collector frees them
+wait_for 30 grep -qx 0 /sys/module/esp_mobility/refcnt
 out=$(rmmod esp_mobility 2>&1)
 if [ $? -eq 0 ] && wait_for 5 test ! -d /sys/module/esp_mobility && ! family_resolves; then
 	ok "rmmod removes the module and its family"

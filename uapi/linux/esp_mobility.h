@@ -172,6 +172,9 @@ enum espmob_stats_attr {
 	ESPMOB_STATS_A_POLICIES_MOVED,	/* u64 */
 	ESPMOB_STATS_A_ROLLBACKS,	/* u64: failures after work began */
 	ESPMOB_STATS_A_PAD,
+	ESPMOB_STATS_A_TRANSFORMS_KEPT,	/* u64: SAs moved with their own
+					 * crypto transform (no new one built)
+					 */
 
 	__ESPMOB_STATS_A_MAX,
 };
