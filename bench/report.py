@@ -226,9 +226,11 @@ def main():
     w("\nper_peer_bytes: unreclaimable slab + per-cpu growth per installed "
       "peer (2 AES-GCM SAs, 3 policies). A migration holds clones of the "
       "peer's SAs and copies of its policies until it commits, so the "
-      "kernel memory of one in-flight migration is about one peer's "
-      "footprint; residual lines: slab growth over that many migrations "
-      "(0 or noise: nothing kept).\n")
+      "kernel memory of one in-flight migration is at most one peer's "
+      "footprint, and less when the clones keep their SAs' crypto "
+      "transforms (same outer family and encapsulation: no new AES-GCM "
+      "transform is allocated); residual lines: slab growth over that many "
+      "migrations (0 or noise: nothing kept).\n")
 
     # Bars
     def lat_ratio(base):

@@ -35,7 +35,8 @@ static const struct command commands[] = {
 	  "               [policy index IDX dir in|out|fwd]..." },
 	{ "show", cmd_show, "show from LOCAL REMOTE" },
 	{ "monitor", cmd_monitor, "monitor" },
-	{ "vici", cmd_vici, "vici [socket PATH]" },
+	{ "vici", cmd_vici,
+	  "vici [socket PATH] [dry-run] [verbose] [record DIR] [list]" },
 };
 
 #define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
