@@ -24,8 +24,9 @@
  *    of ESP's: the same operations but a destructor that, instead of
  *    freeing x->data, drops a reference the old state holds on its clone.
  *    The clone, and with it the transform, therefore outlives the last
- *    packet of the old state. A chain of moves forms a chain of such
- *    references, each released as soon as its state's packets are done.
+ *    packet of the old state. When the clone retires in turn, those
+ *    references move to its own clone (espmob_handover_commit()), so that
+ *    every retired state holds the current owner directly.
  *
  * A clone that never takes over (rollback, or its old SA expired meanwhile)
  * was never VALID, so nothing used its x->data: the pointer is cleared
@@ -226,16 +227,35 @@ void espmob_handover_retire(struct xfrm_state *old, struct espmob_handover *h)
  * @old's reference on ESP's module now belongs to the heir's type (which
  * took its own in espmob_adopt_transform()), and the ghost type carries
  * the module reference taken for it then.
+ *
+ * States retired earlier that still wait for their last packet hold @old
+ * as the owner of the transform they share; they now hold @heir instead,
+ * so that @old can go as soon as its own packets are done, rather than a
+ * chain of retired states each waiting for the one before it.
  */
 void espmob_handover_commit(struct xfrm_state *old, struct xfrm_state *heir,
 			    const struct xfrm_type *real,
 			    struct espmob_handover *h)
 {
+	struct espmob_handover *prev;
+	unsigned int released = 0;
+	int bkt;
+
 	xfrm_state_hold(heir);
 	h->old = old;
 	h->heir = heir;
 	spin_lock_bh(&espmob_ghost_lock);
+	hash_for_each(espmob_heirs, bkt, prev, node) {
+		if (prev->heir != old)
+			continue;
+		xfrm_state_hold(heir);
+		prev->heir = heir;
+		released++;
+	}
 	hash_add(espmob_heirs, &h->node, (unsigned long)old);
 	spin_unlock_bh(&espmob_ghost_lock);
+	/* we hold old (the caller's reference): none of these is the last */
+	while (released--)
+		xfrm_state_put(old);
 	module_put(real->owner);
 }
