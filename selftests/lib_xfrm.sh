@@ -517,6 +517,25 @@ xf_stat() {
 	ns_exec "$1" awk -v n="$2" '$1 == n { print $2 }' /proc/net/xfrm_stat
 }
 
+# xf_drops NS: the non-zero XFRM error counters and IP/UDP drop counters
+# of NS on one line ("XfrmOutPolBlock=12 UdpRcvbufErrors=3"): where a
+# stream's lost packets went.
+xf_drops() {
+	ns_exec "$1" awk '
+		function drop(k) { return k ~ /(Errors|NoRoutes|Discards)$/ }
+		FILENAME ~ /xfrm_stat$/ && $2 != 0 { out = out " " $1 "=" $2 }
+		FILENAME ~ /snmp6$/ && $1 ~ /^(Ip6|Udp6)/ && drop($1) && $2 != 0 { out = out " " $1 "=" $2 }
+		FILENAME ~ /snmp$/ && ($1 == "Ip:" || $1 == "Udp:") {
+			p = substr($1, 1, length($1) - 1)
+			if ($2 ~ /^[A-Za-z]/) { for (i = 2; i <= NF; i++) k[p, i] = $i; next }
+			for (i = 2; i <= NF; i++)
+				if (drop(k[p, i]) && $i != 0)
+					out = out " " p k[p, i] "=" $i
+		}
+		END { sub(/^ /, "", out); print (out == "" ? "none" : out) }
+	' /proc/net/xfrm_stat /proc/net/snmp /proc/net/snmp6
+}
+
 # ---- traffic ---------------------------------------------------------
 
 # xf_encap_sockets NS PORT...: UDP_ENCAP_ESPINUDP sockets held open in NS
@@ -609,6 +628,23 @@ xf_send_wait() {
 	[ -f "$XF_TMP/$1.send.json.vars" ] &&
 		xf_load_vars "$XF_TMP/$1.send.json.vars" SEND_
 	return 0
+}
+
+# xf_now_ns: CLOCK_REALTIME in ns, without a fork (the unit of the
+# receivers' lost runs).
+xf_now_ns() {
+	local t=$EPOCHREALTIME
+	echo "${t%.*}${t#*.}000"
+}
+
+# xf_lost_outside NAME: "N (runs)": how many datagrams receiver NAME
+# lost outside the windows in $XF_TMP/windows ("START END" per line, from
+# xf_now_ns), and where ("FIRST-LAST@MS" after the first window's start).
+xf_lost_outside() {
+	local v
+	v=$("$XF_PY" -S "$XF_PCAP/stream.py" windows --recv "$XF_TMP/$1.recv.json" \
+		--windows "$XF_TMP/windows") || { echo "999999 (no receiver result)"; return; }
+	echo "$(sed -n 's/^lost_outside=//p' <<<"$v") ($(sed -n 's/^outside=//p' <<<"$v"))"
 }
 
 # xf_recv_wait NAME / xf_recv_stop NAME: wait for the end of a receiver,

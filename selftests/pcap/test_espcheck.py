@@ -1,10 +1,9 @@
-#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Unit tests of espcheck.py on synthetic captures it writes itself.
 
 Each case builds a pcap with a known defect (or none) and checks that
 the analyser finds exactly that: a checker that cannot fail proves
-nothing. Prints TAP 13.
+nothing. Run by unit_tests.py.
 """
 
 import ipaddress
@@ -13,12 +12,12 @@ import os
 import struct
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import pcapio  # noqa: E402
 import espcheck  # noqa: E402
+from tap import case  # noqa: E402
 
 ETH = b'\x02\0\0\0\0\x02' + b'\x02\0\0\0\0\x01'
 
@@ -86,14 +85,6 @@ def run(args, subproc=False):
 
 def stream_payload(seq):
     return b'ESPMOBSTREAM' + struct.pack('!QQ', seq, 0) + b'\0' * 20
-
-
-CASES = []
-
-
-def case(fn):
-    CASES.append(fn)
-    return fn
 
 
 @case
@@ -284,24 +275,3 @@ def replay_rewrite(d):
     ph = out[8:40] + struct.pack('!IxxxB', len(out) - 40, 17)
     ok6 = et == 0x86dd and pcapio.ip_checksum(ph + out[40:]) == 0
     return ok4 and ok6
-
-
-def main():
-    print('TAP version 13')
-    print('1..%d' % len(CASES))
-    failed = 0
-    for i, fn in enumerate(CASES, 1):
-        with tempfile.TemporaryDirectory() as d:
-            try:
-                ok = fn(d)
-            except Exception as e:  # a crash is a failure, with the reason
-                print('# %s: %r' % (fn.__name__, e))
-                ok = False
-        failed += not ok
-        print('%s %d - espcheck %s' % ('ok' if ok else 'not ok', i,
-                                        fn.__name__))
-    return 1 if failed else 0
-
-
-if __name__ == '__main__':
-    sys.exit(main())
