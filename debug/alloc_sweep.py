@@ -102,15 +102,19 @@ class FailNth:
     """fail-nth of the calling thread: arm(N) fails its Nth fault point."""
 
     def __init__(self):
-        path = "/proc/self/task/%d/fail-nth" % threading.get_native_id()
-        self.fd = os.open(path, os.O_RDWR)
+        self.path = "/proc/self/task/%d/fail-nth" % threading.get_native_id()
+        self.fd = os.open(self.path, os.O_WRONLY)
 
     def arm(self, n):
         os.write(self.fd, b"%d" % n)
 
     def left(self):
-        os.lseek(self.fd, 0, os.SEEK_SET)
-        val = int(os.read(self.fd, 32) or b"0")
+        # fail-nth cannot seek (no llseek in 6.1): a fresh open per read
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            val = int(os.read(fd, 32) or b"0")
+        finally:
+            os.close(fd)
         self.arm(0)
         return val
 
