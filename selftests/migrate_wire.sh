@@ -125,7 +125,7 @@ wire_replay_at() {
 wire_module() {
 	local name=$1 f=$2 mode=$3 replay=$4
 	shift 4
-	local fams=("$@") to from=a moves=0 migfail= i=0 ot nt t0
+	local fams=("$@") to from=a moves=0 migfail= i=0 ot nt t0 t1
 	WINDOW_MS=0
 	: >"$XF_TMP/windows"
 	if ! wire_setup "$f" "$mode" "${fams[0]}"; then
@@ -154,8 +154,9 @@ wire_module() {
 			wait_for 30 grep -qx "$nt" "$XF_TMP/st_dst.seen" ||
 				diag "$name: S's sender did not follow T to $nt"
 		fi
-		echo "$t0 $(xf_now_ns)" >>"$XF_TMP/windows"
-		WINDOW_MS=$((WINDOW_MS + ($(xf_now_ns) - t0) / 1000000))
+		t1=$(xf_now_ns)
+		echo "$t0 $t1" >>"$XF_TMP/windows"
+		WINDOW_MS=$((WINDOW_MS + (t1 - t0) / 1000000))
 		from=$to
 		i=$((i + 1))
 	done
