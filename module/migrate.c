@@ -273,7 +273,8 @@ static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
 }
 
 int espmob_migrate(struct net *net, const struct espmob_req *req,
-		   struct espmob_result *res, struct netlink_ext_ack *extack)
+		   struct espmob_result *res, struct espmob_fault *fault,
+		   struct netlink_ext_ack *extack)
 {
 	struct espmob_stats *stats = &espmob_pernet(net)->stats;
 	struct espmob_ctx ctx = {
@@ -282,7 +283,7 @@ int espmob_migrate(struct net *net, const struct espmob_req *req,
 		.extack = extack,
 		.sas = LIST_HEAD_INIT(ctx.sas),
 		.pols = LIST_HEAD_INIT(ctx.pols),
-		.fail_at = espmob_fault_arm(),
+		.fault = fault,
 	};
 	u64 start = ktime_get_ns();
 	int err;

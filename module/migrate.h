@@ -58,11 +58,17 @@ struct espmob_result {
 	u64 duration_ns;
 };
 
-int espmob_migrate(struct net *net, const struct espmob_req *req,
-		   struct espmob_result *res, struct netlink_ext_ack *extack);
+/* Fault injection: the fallible steps of one request, and which one fails */
+struct espmob_fault {
+	int armed;		/* fail step number armed (0: none) */
+	unsigned int step;	/* steps taken so far */
+};
 
-/* Fault injection: fail the Nth fallible step of the next migration. */
-int espmob_fault_arm(void);
-bool espmob_fault(int *armed, unsigned int *step);
+void espmob_fault_arm(struct espmob_fault *f);
+bool espmob_fault(struct espmob_fault *f);
+
+int espmob_migrate(struct net *net, const struct espmob_req *req,
+		   struct espmob_result *res, struct espmob_fault *fault,
+		   struct netlink_ext_ack *extack);
 
 #endif /* _ESPMOB_MIGRATE_H */

@@ -55,14 +55,13 @@ struct espmob_ctx {
 	unsigned int n_sas;
 	unsigned int n_pols;
 
-	/* fault injection: fail step fail_at (0: never) */
-	int fail_at;
-	unsigned int step;
+	/* fault injection, counted across the whole request */
+	struct espmob_fault *fault;
 };
 
 static inline bool espmob_step_fails(struct espmob_ctx *ctx)
 {
-	return espmob_fault(&ctx->fail_at, &ctx->step);
+	return espmob_fault(ctx->fault);
 }
 
 /*

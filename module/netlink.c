@@ -439,73 +439,126 @@ static int put_result(struct sk_buff *skb, const struct espmob_result *res,
 	return 0;
 }
 
-/* Tells the netns's "migrate" listeners what moved; best effort. */
-static void notify_migration(struct net *net, const struct espmob_req *req,
+/* A request refused before espmob_migrate(), which counts its own. */
+static void count_failure(struct net *net)
+{
+	atomic64_inc(&espmob_pernet(net)->stats.failed);
+}
+
+/* Attribute bytes of an ESPMOB_A_RESULT nest, dry-run flag included. */
+static size_t result_size(void)
+{
+	return nla_total_size(0) +			/* the nest */
+	       2 * nla_total_size(sizeof(u32)) +	/* states, policies */
+	       nla_total_size_64bit(sizeof(u64)) +	/* duration */
+	       nla_total_size(0);			/* dry run */
+}
+
+/* Attribute bytes of an ESPMOB_A_OLD or ESPMOB_A_NEW nest, IPv6 at most. */
+static size_t endpoints_size(void)
+{
+	return nla_total_size(0) + 2 * nla_total_size(sizeof(struct in6_addr));
+}
+
+static int fill_notification(struct sk_buff *msg, void *hdr,
+			     const struct espmob_req *req,
 			     const struct espmob_result *res)
 {
-	struct sk_buff *msg;
-	void *hdr;
-
-	if (!genl_has_listeners(&espmob_family, net, ESPMOB_MCGRP_ID_MIGRATE))
-		return;
-
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return;
-	hdr = genlmsg_put(msg, 0, 0, &espmob_family, 0,
-			  ESPMOB_CMD_MIGRATE_NTF);
 	if (!hdr ||
 	    put_endpoints(msg, ESPMOB_A_OLD, &req->old) ||
 	    put_endpoints(msg, ESPMOB_A_NEW, &req->new) ||
-	    put_result(msg, res, false)) {
-		nlmsg_free(msg);
-		return;
-	}
+	    put_result(msg, res, false))
+		return -EMSGSIZE;
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&espmob_family, net, msg, 0,
-				ESPMOB_MCGRP_ID_MIGRATE, GFP_KERNEL);
+	return 0;
 }
 
+/*
+ * A committed migration cannot be undone, and its caller must hear that it
+ * happened. So the reply, and the notification for the netns's "migrate"
+ * listeners, are allocated before it: an allocation failure fails the
+ * request while nothing has changed yet, and nothing after the commit can
+ * fail (the messages are sized for their largest contents). A reply that
+ * cannot be delivered (the caller's receive buffer is full) does not turn
+ * the migration into an error either: the ack still reports it.
+ */
 static int espmob_nl_migrate(struct sk_buff *skb, struct genl_info *info)
 {
+	struct netlink_ext_ack *extack = info->extack;
 	struct net *net = genl_info_net(info);
+	struct sk_buff *reply, *ntf = NULL;
+	void *reply_hdr, *ntf_hdr = NULL;
+	struct espmob_fault fault;
 	struct espmob_result res;
 	struct espmob_req *req;
-	struct sk_buff *msg;
-	void *hdr;
 	int err;
 
 	/* two arrays of references make the request too large for the stack */
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
-	if (!req)
+	if (!req) {
+		NL_SET_ERR_MSG_MOD(extack, "out of memory for the request");
+		count_failure(net);
 		return -ENOMEM;
+	}
 
 	err = parse_migrate(info, req);
 	if (err) {
-		atomic64_inc(&espmob_pernet(net)->stats.failed);
+		count_failure(net);
 		goto out;
 	}
 
-	err = espmob_migrate(net, req, &res, info->extack);
-	if (err)
-		goto out;
-
-	if (!req->dry_run)
-		notify_migration(net, req, &res);
-
+	espmob_fault_arm(&fault);
 	err = -ENOMEM;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		goto out;
-	hdr = genlmsg_put_reply(msg, info, &espmob_family, 0,
-				ESPMOB_CMD_MIGRATE);
-	if (!hdr || put_result(msg, &res, req->dry_run)) {
-		nlmsg_free(msg);
-		err = -EMSGSIZE;
+	reply = espmob_fault(&fault) ? NULL :
+		genlmsg_new(result_size(), GFP_KERNEL);
+	if (!reply) {
+		NL_SET_ERR_MSG_MOD(extack, "out of memory for the reply");
+		count_failure(net);
 		goto out;
 	}
-	genlmsg_end(msg, hdr);
-	err = genlmsg_reply(msg, info);
+	reply_hdr = genlmsg_put_reply(reply, info, &espmob_family, 0,
+				      ESPMOB_CMD_MIGRATE);
+
+	if (!req->dry_run &&
+	    genl_has_listeners(&espmob_family, net, ESPMOB_MCGRP_ID_MIGRATE)) {
+		ntf = espmob_fault(&fault) ? NULL :
+		      genlmsg_new(2 * endpoints_size() + result_size(),
+				  GFP_KERNEL);
+		if (!ntf) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "out of memory for the notification");
+			count_failure(net);
+			goto out_free;
+		}
+		ntf_hdr = genlmsg_put(ntf, 0, 0, &espmob_family, 0,
+				      ESPMOB_CMD_MIGRATE_NTF);
+	}
+
+	err = espmob_migrate(net, req, &res, &fault, extack);
+	if (err)
+		goto out_free;	/* espmob_migrate counted the failure */
+
+	if (ntf) {
+		if (WARN_ON_ONCE(fill_notification(ntf, ntf_hdr, req, &res)))
+			nlmsg_free(ntf);
+		else
+			genlmsg_multicast_netns(&espmob_family, net, ntf, 0,
+						ESPMOB_MCGRP_ID_MIGRATE,
+						GFP_KERNEL);
+	}
+	if (WARN_ON_ONCE(!reply_hdr ||
+			 put_result(reply, &res, req->dry_run))) {
+		nlmsg_free(reply);
+	} else {
+		genlmsg_end(reply, reply_hdr);
+		genlmsg_reply(reply, info);
+	}
+	kfree(req);
+	return 0;
+
+out_free:
+	nlmsg_free(ntf);
+	nlmsg_free(reply);
 out:
 	kfree(req);
 	return err;

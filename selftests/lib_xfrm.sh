@@ -709,6 +709,31 @@ _xf_acq_listening() {
 		/proc/net/netlink
 }
 
+# xf_monitor_start NS FILE: `espmob monitor` in NS, output to FILE, its
+# pid in XF_MON_PID; returns once its socket has joined the family's
+# "migrate" group (a notification sent before that would be missed).
+xf_monitor_start() {
+	local ns=$1 grp
+	"$ESPMOB" -n "$ns" monitor >"$2" 2>&1 &
+	XF_MON_PID=$!
+	_xf_pids+=($XF_MON_PID)
+	grp=$(genl ctrl get name esp_mobility |
+		sed -nE 's/.*ID-(0x[0-9a-f]+) +name: migrate.*/\1/p')
+	[ -n "$grp" ] || return 1
+	wait_for 60 _xf_mon_joined "$ns" "$XF_MON_PID" $((grp))
+}
+# /proc/net/netlink: a generic netlink socket (protocol 16) whose port id
+# is the pid (autobind) and whose group bitmap, of which the file shows the
+# first 32 bits, has the group's bit.
+_xf_mon_joined() {
+	local groups
+	groups=$(ns_exec "$1" awk -v p="$2" '$2 == 16 && $3 == p { print $4 }' \
+		/proc/net/netlink)
+	[ -n "$groups" ] || return 1
+	[ "$3" -gt 32 ] && return 0
+	(((0x$groups >> ($3 - 1)) & 1))
+}
+
 # xf_acquires NS: number of ACQUIRE messages seen so far.
 xf_acquires() {
 	grep -c '^acquire' "$XF_TMP/acquire.$1" 2>/dev/null

@@ -30,20 +30,10 @@ fi
 T2=$NS_T S2=$NS_S
 
 b2=$(xf_sorted_dump "$T2"; xf_sorted_dump "$S2")
-"$ESPMOB" -n "$T2" monitor >"$XF_TMP/mon2" 2>&1 &
-mon2=$!
-_xf_pids+=($mon2)
-"$ESPMOB" -n "$T1" monitor >"$XF_TMP/mon1" 2>&1 &
-mon1=$!
-_xf_pids+=($mon1)
-# the monitors are up when their generic netlink socket (port id = pid)
-# exists in their netns; they join the group right after resolving the
-# family, long before the migration below is under way
-_mon_ready() {
-	ns_exec "$1" awk -v p="$2" '$2 == 16 && $3 == p { f = 1 } END { exit !f }' /proc/net/netlink
-}
-wait_for 60 _mon_ready "$T1" "$mon1"
-wait_for 60 _mon_ready "$T2" "$mon2"
+xf_monitor_start "$T2" "$XF_TMP/mon2" || not_ok "espmob monitor in T2 joins its group"
+mon2=$XF_MON_PID
+xf_monitor_start "$T1" "$XF_TMP/mon1" || not_ok "espmob monitor in T1 joins its group"
+mon1=$XF_MON_PID
 
 NS_T=$T1 NS_S=$S1
 xf_move_t b

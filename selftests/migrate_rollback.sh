@@ -10,7 +10,10 @@
 # N until a migration succeeds, the request must fail with a message and
 # the full `ip -s -s xfrm state` / `policy` dump (sorted) must be
 # identical before and after. The migration that finally succeeds must
-# move everything; the module counts the failures.
+# move everything; the module counts the failures. An `espmob monitor`
+# listens meanwhile: steps 1 and 2 must be the reply and the notification
+# (allocated before anything changes), and only the successful migration
+# may be notified.
 # Refusals before any work must leave everything as well: an SPI in the
 # list that does not exist, an SA already present at the new address with
 # a migrating SA's SPI, a policy already present with a migrating
@@ -74,9 +77,12 @@ if ! xf_fail_step_available; then
 	skip "rollback at every step" "no fault injection knob at $XF_FAIL_STEP"
 	tap_finish
 fi
+# A listener makes the notification one of the steps.
+mon=$XF_TMP/monitor
+xf_monitor_start "$NS_T" "$mon" || not_ok "espmob monitor joins the migrate group"
 st0=$("$ESPMOB" -n "$NS_T" -j stats 2>&1)
 before=$(xf_sorted_dump "$NS_T")
-bad=() failures=0 n=1 done=
+bad=() msgs=() failures=0 n=1 done=
 while [ $n -le "$MAX_STEPS" ]; do
 	echo "$n" >"$XF_FAIL_STEP"
 	if xf_migrate "$NS_T" "$TA4" "$S4" "$TB4" "$S4"; then
@@ -84,6 +90,7 @@ while [ $n -le "$MAX_STEPS" ]; do
 		break
 	fi
 	failures=$((failures + 1))
+	msgs+=("$XF_ERR")
 	after=$(xf_sorted_dump "$NS_T")
 	if [ "$before" != "$after" ] || [ -z "$XF_ERR" ]; then
 		bad+=("step $n: ${XF_ERR:-no message}" \
@@ -95,6 +102,22 @@ while [ $n -le "$MAX_STEPS" ]; do
 done
 echo 0 >"$XF_FAIL_STEP"
 diag "fault injection: $failures failing steps, success with fail_step=${done:-never}"
+# the reply and the notification come first: nothing may fail after the
+# commit, or a caller would be told that a migration it got did not happen
+if [[ ${msgs[0]-} == *"out of memory for the reply"* &&
+	${msgs[1]-} == *"out of memory for the notification"* ]]; then
+	ok "steps 1 and 2 are the reply and the notification"
+else
+	not_ok "steps 1 and 2 are the reply and the notification" "${msgs[@]:0:2}"
+fi
+[ -n "$done" ] && wait_for 30 test -s "$mon"
+kill "$XF_MON_PID" 2>/dev/null
+wait "$XF_MON_PID" 2>/dev/null
+if [ -n "$done" ] && [ "$(grep -c . "$mon")" = 1 ]; then
+	ok "only the migration that succeeded is notified"
+else
+	not_ok "only the migration that succeeded is notified" "$(cat "$mon")"
+fi
 if [ "$failures" -ge 1 ]; then
 	ok "fault injection fails at least one step ($failures)"
 else
