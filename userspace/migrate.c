@@ -45,8 +45,17 @@ int espmob_migrate(struct espmob_ctx *ctx, const struct migrate_req *req,
 		return -EMSGSIZE;
 	}
 	err = nl_talk(ctx, ctx->nl, nlh, reply_cb, &r);
-	if (!err && !r.got_result)
-		err = -EPROTO;
+	if (!err && !r.got_result) {
+		/*
+		 * The module allocates the reply before it migrates, so this
+		 * is a reply our socket could not take: the ack says the
+		 * migration happened, but we cannot report what moved.
+		 */
+		snprintf(ctx->errmsg, sizeof(ctx->errmsg),
+			 "acknowledged, but the reply with the result was lost (%s)",
+			 strerror(EPROTO));
+		return -EPROTO;
+	}
 	if (err == -EPROTO && !ctx->errmsg[0])
 		snprintf(ctx->errmsg, sizeof(ctx->errmsg),
 			 "malformed or missing result in the reply (%s)",
