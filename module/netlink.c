@@ -460,6 +460,12 @@ static size_t endpoints_size(void)
 	return nla_total_size(0) + 2 * nla_total_size(sizeof(struct in6_addr));
 }
 
+/* genlmsg_new() for @size attribute bytes, one fallible step of @fault */
+static struct sk_buff *new_msg(struct espmob_fault *fault, size_t size)
+{
+	return espmob_fault(fault) ? NULL : genlmsg_new(size, GFP_KERNEL);
+}
+
 static int fill_notification(struct sk_buff *msg, void *hdr,
 			     const struct espmob_req *req,
 			     const struct espmob_result *res)
@@ -509,8 +515,7 @@ static int espmob_nl_migrate(struct sk_buff *skb, struct genl_info *info)
 
 	espmob_fault_arm(&fault);
 	err = -ENOMEM;
-	reply = espmob_fault(&fault) ? NULL :
-		genlmsg_new(result_size(), GFP_KERNEL);
+	reply = new_msg(&fault, result_size());
 	if (!reply) {
 		NL_SET_ERR_MSG_MOD(extack, "out of memory for the reply");
 		count_failure(net);
@@ -521,9 +526,7 @@ static int espmob_nl_migrate(struct sk_buff *skb, struct genl_info *info)
 
 	if (!req->dry_run &&
 	    genl_has_listeners(&espmob_family, net, ESPMOB_MCGRP_ID_MIGRATE)) {
-		ntf = espmob_fault(&fault) ? NULL :
-		      genlmsg_new(2 * endpoints_size() + result_size(),
-				  GFP_KERNEL);
+		ntf = new_msg(&fault, 2 * endpoints_size() + result_size());
 		if (!ntf) {
 			NL_SET_ERR_MSG_MOD(extack,
 					   "out of memory for the notification");
