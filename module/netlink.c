@@ -63,10 +63,17 @@ enum espmob_mcgrp_ids {
 	ESPMOB_MCGRP_ID_MIGRATE,
 };
 
+/*
+ * A notification carries a peer's old and new addresses: a road warrior's
+ * location trail. Generic netlink lets any socket join a group unless the
+ * group says otherwise (the ops' GENL_*_PERM flags mean nothing here), so
+ * the group asks for CAP_NET_ADMIN in the netns's user namespace, the
+ * same as the commands.
+ */
 static const struct genl_multicast_group espmob_mcgrps[] = {
 	[ESPMOB_MCGRP_ID_MIGRATE] = {
 		.name = ESPMOB_MCGRP_MIGRATE,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
 	},
 };
 

@@ -245,12 +245,22 @@ static void describe_offset(const struct nlmsghdr *req, uint32_t off,
 	}
 }
 
+const char *nl_strerror(int err, char *buf, size_t len)
+{
+	if (err == EPERM)
+		snprintf(buf, len, "%s: espmob needs CAP_NET_ADMIN in the network namespace",
+			 strerror(err));
+	else
+		snprintf(buf, len, "%s", strerror(err));
+	return buf;
+}
+
 int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
 		 const struct nlmsghdr *req)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	struct nl_extack ext = { 0 };
-	char where[192];
+	char where[192], why[128];
 	int err;
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
@@ -281,11 +291,12 @@ int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
 	if (err > 0)	/* never sent by the kernel; keep errno semantics */
 		err = -err;
 
+	nl_strerror(-err, why, sizeof(why));
 	if (ext.msg && *ext.msg)
 		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s (%s)", ext.msg,
-			 strerror(-err));
+			 why);
 	else
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", strerror(-err));
+		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", why);
 
 	if (ext.cookie) {
 		const uint8_t *c = mnl_attr_get_payload(ext.cookie);

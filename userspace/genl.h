@@ -3,6 +3,7 @@
 #ifndef ESPMOB_GENL_H
 #define ESPMOB_GENL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/netlink.h>
 
@@ -38,6 +39,12 @@ int nl_talk(struct espmob_ctx *ctx, struct mnl_socket *nl,
  */
 int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
 		 const struct nlmsghdr *req);
+
+/*
+ * strerror(err) for a positive errno, with what to do about it where
+ * espmob knows: EPERM names the capability the module asks for.
+ */
+const char *nl_strerror(int err, char *buf, size_t len);
 
 /*
  * Opens ctx->nl and resolves the esp_mobility family id and its "migrate"

@@ -57,8 +57,8 @@ static int listen_loop(struct espmob_ctx *ctx, char *buf)
 
 int cmd_monitor(struct espmob_ctx *ctx, int argc, char **argv)
 {
+	char *buf, why[128];
 	int group, err;
-	char *buf;
 
 	if (argc > 1)
 		return espmob_no_args(ctx, argv);
@@ -76,7 +76,8 @@ int cmd_monitor(struct espmob_ctx *ctx, int argc, char **argv)
 	if (mnl_socket_setsockopt(ctx->nl, NETLINK_ADD_MEMBERSHIP, &group,
 				  sizeof(group)) < 0) {
 		espmob_error(ctx, "monitor: joining group \"%s\": %s",
-			     ESPMOB_MCGRP_MIGRATE, strerror(errno));
+			     ESPMOB_MCGRP_MIGRATE,
+			     nl_strerror(errno, why, sizeof(why)));
 		return ESPMOB_ERR;
 	}
 	buf = malloc(NL_BUF_SIZE);
