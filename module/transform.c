@@ -53,15 +53,23 @@ struct espmob_ghost {
 };
 
 struct espmob_handover {
-	struct hlist_node node;		/* in espmob_heirs, keyed by old */
+	struct hlist_node by_old;	/* in espmob_by_old */
+	struct hlist_node by_heir;	/* in espmob_by_heir */
 	const struct xfrm_state *old;	/* the retired state (not held) */
 	struct xfrm_state *heir;	/* held until old is destroyed */
 	struct espmob_ghost *ghost;
 };
 
+/*
+ * The hand-overs whose retired state is not destroyed yet, found by the
+ * retired state (its destructor) and by the heir (when the heir retires
+ * in turn): O(1) either way however many retired states wait for their
+ * last packet.
+ */
 static DEFINE_SPINLOCK(espmob_ghost_lock);
 static struct espmob_ghost espmob_ghosts[ESPMOB_GHOSTS];
-static DEFINE_HASHTABLE(espmob_heirs, 6);
+static DEFINE_HASHTABLE(espmob_by_old, 8);
+static DEFINE_HASHTABLE(espmob_by_heir, 8);
 
 static void ghost_put(struct espmob_ghost *g)
 {
@@ -75,9 +83,10 @@ static struct espmob_handover *heir_take(const struct xfrm_state *old)
 	struct espmob_handover *h;
 
 	spin_lock_bh(&espmob_ghost_lock);
-	hash_for_each_possible(espmob_heirs, h, node, (unsigned long)old) {
+	hash_for_each_possible(espmob_by_old, h, by_old, (unsigned long)old) {
 		if (h->old == old) {
-			hash_del(&h->node);
+			hash_del(&h->by_old);
+			hash_del(&h->by_heir);
 			spin_unlock_bh(&espmob_ghost_lock);
 			return h;
 		}
@@ -106,6 +115,7 @@ static void ghost_destroy(struct xfrm_state *x)
 static struct espmob_ghost *ghost_get(const struct xfrm_type *real)
 {
 	struct espmob_ghost *g, *free = NULL;
+	struct xfrm_type ghost;
 	int i;
 
 	spin_lock_bh(&espmob_ghost_lock);
@@ -121,13 +131,17 @@ static struct espmob_ghost *ghost_get(const struct xfrm_type *real)
 		goto out;
 	/*
 	 * An unused slot is rebuilt from the live type: esp4 may have been
-	 * reloaded since the slot was last used. A destructor that just
-	 * released the slot may still read type.owner, which stays the same.
+	 * reloaded since the slot was last used. The state that released the
+	 * slot last may still be in xfrm_put_type(), reading type.owner to
+	 * drop the module reference the ghost holds: the slot is built aside
+	 * and copied in with its owner already this module, so that field
+	 * never holds anything else, not even for a moment.
 	 */
+	ghost = *real;
+	ghost.owner = THIS_MODULE;
+	ghost.destructor = ghost_destroy;
 	g->real = real;
-	g->type = *real;
-	g->type.owner = THIS_MODULE;
-	g->type.destructor = ghost_destroy;
+	memcpy(&g->type, &ghost, sizeof(ghost));
 found:
 	g->users++;
 out:
@@ -238,21 +252,25 @@ void espmob_handover_commit(struct xfrm_state *old, struct xfrm_state *heir,
 			    struct espmob_handover *h)
 {
 	struct espmob_handover *prev;
+	struct hlist_node *tmp;
 	unsigned int released = 0;
-	int bkt;
 
 	xfrm_state_hold(heir);
 	h->old = old;
 	h->heir = heir;
 	spin_lock_bh(&espmob_ghost_lock);
-	hash_for_each(espmob_heirs, bkt, prev, node) {
+	hash_for_each_possible_safe(espmob_by_heir, prev, tmp, by_heir,
+				    (unsigned long)old) {
 		if (prev->heir != old)
 			continue;
 		xfrm_state_hold(heir);
 		prev->heir = heir;
+		hash_del(&prev->by_heir);
+		hash_add(espmob_by_heir, &prev->by_heir, (unsigned long)heir);
 		released++;
 	}
-	hash_add(espmob_heirs, &h->node, (unsigned long)old);
+	hash_add(espmob_by_old, &h->by_old, (unsigned long)old);
+	hash_add(espmob_by_heir, &h->by_heir, (unsigned long)heir);
 	spin_unlock_bh(&espmob_ghost_lock);
 	/* we hold old (the caller's reference): none of these is the last */
 	while (released--)
