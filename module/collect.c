@@ -1,16 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Finding what a migration moves: the ESP states between the old endpoints
- * and the policies that lead to them. Collection only takes references;
- * walk callbacks run under the XFRM table spinlocks, so they allocate
- * atomically and never sleep.
+ * and the policies that lead to them. Collection only takes references.
+ *
+ * The table walks run their callbacks under xfrm_state_lock or
+ * xfrm_policy_lock, with bottom halves disabled: the callbacks allocate
+ * atomically, never sleep, and cost O(1) each (keyset.h). A walk pauses
+ * every ESPMOB_WALK_CHUNK entries, drops the lock and may reschedule, and
+ * then resumes where it stopped (the kernel's walkers keep their place in
+ * the table as netlink dumps do), so no request keeps a CPU's softirqs off
+ * for longer than one chunk however large the tables are.
  */
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/xfrm.h>
 
 #include "migrate_ctx.h"
 
 enum espmob_dir { ESPMOB_NONE, ESPMOB_OUT, ESPMOB_IN };
+
+/* Table entries a walk examines in one locked section. */
+#define ESPMOB_WALK_CHUNK	128
+
+/* What a walk callback returns to pause the walk before this entry. */
+#define ESPMOB_WALK_PAUSE	1
+
+/* Called first by each walk callback: is this chunk's budget spent? */
+static bool walk_pause(struct espmob_ctx *ctx)
+{
+	if (!ctx->walk_budget)
+		return true;
+	ctx->walk_budget--;
+	return false;
+}
+
+/*
+ * Runs @walk_once (a kernel table walk) chunk by chunk until it has seen
+ * the whole table: 0, or the callback's error.
+ */
+static int walk_in_chunks(struct espmob_ctx *ctx,
+			  int (*walk_once)(struct espmob_ctx *ctx, void *walk),
+			  void *walk)
+{
+	int err;
+
+	do {
+		ctx->walk_budget = ESPMOB_WALK_CHUNK;
+		err = walk_once(ctx, walk);
+		if (err == ESPMOB_WALK_PAUSE)
+			cond_resched();
+	} while (err == ESPMOB_WALK_PAUSE);
+	return err == -ENOENT ? 0 : err;	/* -ENOENT: the table was empty */
+}
 
 static bool addr_eq(const xfrm_address_t *a, const xfrm_address_t *b,
 		    unsigned short family)
@@ -95,8 +136,8 @@ static int collect_spi_at(struct espmob_ctx *ctx, u32 spi,
 	enum espmob_dir dir;
 	int err = 0;
 
-	x = xfrm_state_lookup(ctx->net, req->has_mark ? req->mark.v : 0,
-			      daddr, htonl(spi), IPPROTO_ESP, req->old.family);
+	x = espmob_state_lookup(ctx->net, req->has_mark ? req->mark.v : 0,
+				daddr, htonl(spi), IPPROTO_ESP, req->old.family);
 	if (!x)
 		return 0;
 
@@ -142,11 +183,19 @@ static int collect_by_spi(struct espmob_ctx *ctx)
 static int collect_state_cb(struct xfrm_state *x, int count, void *ptr)
 {
 	struct espmob_ctx *ctx = ptr;
-	enum espmob_dir dir = state_selected(ctx->req, x);
+	enum espmob_dir dir;
 
+	if (walk_pause(ctx))
+		return ESPMOB_WALK_PAUSE;
+	dir = state_selected(ctx->req, x);
 	if (dir == ESPMOB_NONE)
 		return 0;
 	return sa_add(ctx, x, dir, GFP_ATOMIC) ? 0 : -ENOMEM;
+}
+
+static int state_walk_once(struct espmob_ctx *ctx, void *walk)
+{
+	return xfrm_state_walk(ctx->net, walk, collect_state_cb, ctx);
 }
 
 static int collect_by_walk(struct espmob_ctx *ctx)
@@ -154,11 +203,13 @@ static int collect_by_walk(struct espmob_ctx *ctx)
 	struct xfrm_state_walk walk;
 	int err;
 
-	xfrm_state_walk_init(&walk, IPPROTO_ESP, NULL);
-	err = xfrm_state_walk(ctx->net, &walk, collect_state_cb, ctx);
+	/*
+	 * Every protocol, so that each entry the walk passes counts against
+	 * the chunk: the callback keeps the ESP states.
+	 */
+	xfrm_state_walk_init(&walk, 0, NULL);
+	err = walk_in_chunks(ctx, state_walk_once, &walk);
 	xfrm_state_walk_done(&walk, ctx->net);
-	if (err == -ENOENT)	/* the table was empty */
-		err = 0;
 	if (err)
 		NL_SET_ERR_MSG_MOD(ctx->extack, "out of memory collecting SAs");
 	return err;
@@ -194,6 +245,29 @@ static int check_state(struct espmob_ctx *ctx, const struct xfrm_state *x)
 	return 0;
 }
 
+/* Indexes the collected SAs for the policy walk and the collision checks. */
+static int index_states(struct espmob_ctx *ctx)
+{
+	struct espmob_sa *sa;
+
+	if (espmob_step_fails(ctx) ||
+	    espmob_keyset_init(&ctx->old_states, ctx->n_sas) ||
+	    espmob_keyset_init(&ctx->sa_kinds, ctx->n_sas)) {
+		NL_SET_ERR_MSG_MOD(ctx->extack, "out of memory collecting SAs");
+		return -ENOMEM;
+	}
+	list_for_each_entry(sa, &ctx->sas, list) {
+		const struct xfrm_state *x = sa->old;
+
+		espmob_keyset_add(&ctx->old_states, espmob_ptr_key(x));
+		espmob_keyset_add(&ctx->sa_kinds,
+				  espmob_sa_kind(x->props.mode, x->props.reqid));
+		if (x->props.mode < XFRM_MODE_MAX)
+			ctx->n_sas_in_mode[x->props.mode]++;
+	}
+	return 0;
+}
+
 int espmob_collect_states(struct espmob_ctx *ctx)
 {
 	struct espmob_sa *sa;
@@ -217,23 +291,23 @@ int espmob_collect_states(struct espmob_ctx *ctx)
 		if (err)
 			return err;
 	}
-	return 0;
+	return index_states(ctx);
 }
 
-/* Does template @t resolve to one of the SAs this request moves? */
+/*
+ * Does template @t resolve to one of the SAs this request moves? Every
+ * collected SA is ESP, so that is the SA's mode and, unless the template
+ * takes any reqid, its reqid.
+ */
 static bool tmpl_uses_moved_sa(struct espmob_ctx *ctx,
 			       const struct xfrm_tmpl *t)
 {
-	struct espmob_sa *sa;
-
-	list_for_each_entry(sa, &ctx->sas, list) {
-		const struct xfrm_state *x = sa->old;
-
-		if (t->id.proto == x->id.proto && t->mode == x->props.mode &&
-		    (!t->reqid || t->reqid == x->props.reqid))
-			return true;
-	}
-	return false;
+	if (t->id.proto != IPPROTO_ESP || t->mode >= XFRM_MODE_MAX)
+		return false;
+	if (!t->reqid)
+		return ctx->n_sas_in_mode[t->mode] > 0;
+	return espmob_keyset_has(&ctx->sa_kinds,
+				 espmob_sa_kind(t->mode, t->reqid));
 }
 
 static bool sel_is_old_pair(const struct espmob_endpoints *ep,
@@ -314,9 +388,16 @@ static int collect_policy_cb(struct xfrm_policy *pol, int dir, int count,
 	struct espmob_ctx *ctx = ptr;
 	bool reselect;
 
+	if (walk_pause(ctx))
+		return ESPMOB_WALK_PAUSE;
 	if (!policy_selected(ctx, pol, dir, &reselect))
 		return 0;
 	return pol_add(ctx, pol, dir, reselect, GFP_ATOMIC);
+}
+
+static int policy_walk_once(struct espmob_ctx *ctx, void *walk)
+{
+	return xfrm_policy_walk(ctx->net, walk, collect_policy_cb, ctx);
 }
 
 static int collect_policies_by_walk(struct espmob_ctx *ctx)
@@ -325,10 +406,8 @@ static int collect_policies_by_walk(struct espmob_ctx *ctx)
 	int err;
 
 	xfrm_policy_walk_init(&walk, XFRM_POLICY_TYPE_ANY);
-	err = xfrm_policy_walk(ctx->net, &walk, collect_policy_cb, ctx);
+	err = walk_in_chunks(ctx, policy_walk_once, &walk);
 	xfrm_policy_walk_done(&walk, ctx->net);
-	if (err == -ENOENT)
-		err = 0;
 	if (err)
 		NL_SET_ERR_MSG_MOD(ctx->extack,
 				   "out of memory collecting policies");
@@ -390,5 +469,14 @@ int espmob_collect_policies(struct espmob_ctx *ctx)
 			return -EOPNOTSUPP;
 		}
 	}
+
+	if (espmob_step_fails(ctx) ||
+	    espmob_keyset_init(&ctx->old_policies, ctx->n_pols)) {
+		NL_SET_ERR_MSG_MOD(ctx->extack,
+				   "out of memory collecting policies");
+		return -ENOMEM;
+	}
+	list_for_each_entry(ep, &ctx->pols, list)
+		espmob_keyset_add(&ctx->old_policies, espmob_ptr_key(ep->old));
 	return 0;
 }

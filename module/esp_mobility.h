@@ -6,6 +6,8 @@
 #define _ESP_MOBILITY_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
 #include <net/net_namespace.h>
 
 /* Per network namespace counters; each is an atomic64_t, read locklessly. */
@@ -21,12 +23,19 @@ struct espmob_stats {
 
 struct espmob_net {
 	struct espmob_stats stats;
+	/* migrations whose retired states are not deleted yet (retire.c) */
+	atomic_t retiring;
+	spinlock_t retirements_lock;	/* protects retirements */
+	struct list_head retirements;
 };
 
 struct espmob_net *espmob_pernet(const struct net *net);
 
 int espmob_pernet_init(void);
 void espmob_pernet_exit(void);
+
+int espmob_retire_init(void);
+void espmob_retire_exit(void);
 
 int espmob_nl_init(void);
 void espmob_nl_exit(void);

@@ -14,9 +14,13 @@ static int __init espmob_init(void)
 {
 	int err;
 
-	err = espmob_pernet_init();
+	err = espmob_retire_init();
 	if (err)
 		return err;
+
+	err = espmob_pernet_init();
+	if (err)
+		goto err_retire;
 
 	err = espmob_nl_init();
 	if (err)
@@ -27,13 +31,20 @@ static int __init espmob_init(void)
 
 err_pernet:
 	espmob_pernet_exit();
+err_retire:
+	espmob_retire_exit();
 	return err;
 }
 
+/*
+ * No request runs once the family is gone; unregistering the pernet
+ * operations waits for every namespace's pending retirements.
+ */
 static void __exit espmob_exit(void)
 {
 	espmob_nl_exit();
 	espmob_pernet_exit();
+	espmob_retire_exit();
 }
 
 module_init(espmob_init);

@@ -18,7 +18,8 @@
  *   4. per SA, retires the old state and makes the clone VALID with the
  *      old state's counters (espmob_state_switch());
  *   5. removes the policies whose selectors were rewritten;
- *   6. after an RCU grace period, deletes the retired states.
+ *   6. hands the retired states to retire.c, which deletes them after an
+ *      RCU grace period; the request does not wait for it.
  *
  * The whole request holds net->xfrm.xfrm_cfg_mutex, as every xfrm_user and
  * af_key request does, so no key manager changes the tables in between.
@@ -54,27 +55,33 @@ static void ctx_release(struct espmob_ctx *ctx)
 		xfrm_state_put(sa->old);
 		kfree(sa);
 	}
+	kvfree(ctx->retirement);	/* unless the commit started it */
+	espmob_keyset_free(&ctx->old_states);
+	espmob_keyset_free(&ctx->sa_kinds);
+	espmob_keyset_free(&ctx->old_policies);
 }
 
 static bool sa_is_moving(struct espmob_ctx *ctx, const struct xfrm_state *x)
 {
-	struct espmob_sa *sa;
-
-	list_for_each_entry(sa, &ctx->sas, list)
-		if (sa->old == x)
-			return true;
-	return false;
+	return espmob_keyset_has(&ctx->old_states, espmob_ptr_key(x));
 }
 
-/* Is the (daddr, SPI) a clone will take already used by another SA? */
+/*
+ * Is the (daddr, SPI) a clone will take already used by another SA? Not
+ * if that SA is one this request moves. xfrm_state_lookup() returns the
+ * first match of a hash chain only: when that is the old state of an
+ * earlier migration waiting for its deletion (a move straight back), what
+ * is behind it cannot be seen, so the request waits for its namespace's
+ * pending retirements (a normal grace period) and looks again.
+ */
 static int check_state_collision(struct espmob_ctx *ctx, struct espmob_sa *sa)
 {
 	const struct xfrm_state *n = sa->new;
 	struct xfrm_state *x;
 	bool clash;
 
-	x = xfrm_state_lookup(ctx->net, n->mark.v, &n->id.daddr, n->id.spi,
-			      n->id.proto, n->props.family);
+	x = espmob_state_lookup(ctx->net, n->mark.v, &n->id.daddr, n->id.spi,
+				n->id.proto, n->props.family);
 	if (!x)
 		return 0;
 	clash = !sa_is_moving(ctx, x);
@@ -89,12 +96,7 @@ static int check_state_collision(struct espmob_ctx *ctx, struct espmob_sa *sa)
 
 static bool pol_is_moving(struct espmob_ctx *ctx, const struct xfrm_policy *p)
 {
-	struct espmob_pol *ep;
-
-	list_for_each_entry(ep, &ctx->pols, list)
-		if (ep->old == p)
-			return true;
-	return false;
+	return espmob_keyset_has(&ctx->old_policies, espmob_ptr_key(p));
 }
 
 /* A rewritten selector must not land on another policy's selector. */
@@ -156,6 +158,15 @@ static int prepare(struct espmob_ctx *ctx)
 		err = check_policy_collision(ctx, ep);
 		if (err)
 			return err;
+	}
+
+	if (espmob_step_fails(ctx))
+		ctx->retirement = NULL;
+	else
+		ctx->retirement = espmob_retirement_alloc(ctx->n_sas);
+	if (!ctx->retirement) {
+		NL_SET_ERR_MSG_MOD(ctx->extack, "out of memory for the request");
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -263,12 +274,14 @@ static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
 	/*
 	 * Lookups that started before the policy switch may still be
 	 * resolving the old templates under RCU; let them find the retired
-	 * states (and drop) rather than nothing (and ACQUIRE).
+	 * states (and drop) rather than nothing (and ACQUIRE): they are
+	 * deleted after a grace period.
 	 */
-	synchronize_rcu_expedited();
 	list_for_each_entry(sa, &ctx->sas, list)
 		if (sa->moved)
-			xfrm_state_delete(sa->old);
+			espmob_retirement_add(ctx->retirement, sa->old);
+	espmob_retirement_start(ctx->net, ctx->retirement);
+	ctx->retirement = NULL;
 	return 0;
 }
 

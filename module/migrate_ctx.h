@@ -9,6 +9,7 @@
 #include <linux/list.h>
 #include <net/xfrm.h>
 
+#include "keyset.h"
 #include "migrate.h"
 
 /* Replay, lifetime and statistics state moved from an old SA to its clone. */
@@ -55,6 +56,22 @@ struct espmob_ctx {
 	unsigned int n_sas;
 	unsigned int n_pols;
 
+	/*
+	 * Indexes over the two lists, built once each list is complete, so
+	 * that the policy walk and the collision checks cost O(1) per entry
+	 * they examine rather than a walk of the lists.
+	 */
+	struct espmob_keyset old_states;	/* espmob_ptr_key(sa->old) */
+	struct espmob_keyset sa_kinds;		/* espmob_sa_kind(mode, reqid) */
+	unsigned int n_sas_in_mode[XFRM_MODE_MAX];
+	struct espmob_keyset old_policies;	/* espmob_ptr_key(ep->old) */
+
+	/* entries a table walk may still visit before it pauses */
+	unsigned int walk_budget;
+
+	/* the moved SAs' old states, deleted after a grace period */
+	struct espmob_retirement *retirement;
+
 	/* fault injection, counted across the whole request */
 	struct espmob_fault *fault;
 };
@@ -81,6 +98,12 @@ static inline void espmob_sa_error(struct espmob_ctx *ctx,
 	extack->cookie_len = sizeof(x->id.spi);
 }
 
+/* The key of an ESP SA's (mode, reqid) in espmob_ctx.sa_kinds. */
+static inline u64 espmob_sa_kind(u8 mode, u32 reqid)
+{
+	return BIT_ULL(63) | (u64)mode << 32 | reqid;
+}
+
 /* collect.c */
 int espmob_collect_states(struct espmob_ctx *ctx);
 int espmob_collect_policies(struct espmob_ctx *ctx);
@@ -105,6 +128,16 @@ void espmob_handover_retire(struct xfrm_state *old,
 void espmob_handover_commit(struct xfrm_state *old, struct xfrm_state *heir,
 			    const struct xfrm_type *real,
 			    struct espmob_handover *h);
+
+/* retire.c */
+struct espmob_retirement *espmob_retirement_alloc(unsigned int states);
+void espmob_retirement_add(struct espmob_retirement *r, struct xfrm_state *x);
+void espmob_retirement_start(struct net *net, struct espmob_retirement *r);
+void espmob_retirement_wait(struct net *net);
+bool espmob_retirement_holds(struct net *net, const struct xfrm_state *x);
+struct xfrm_state *espmob_state_lookup(struct net *net, u32 mark,
+				       const xfrm_address_t *daddr, __be32 spi,
+				       u8 proto, unsigned short family);
 
 /* policy_swap.c */
 bool espmob_policy_swap(struct xfrm_policy *old, struct xfrm_policy *new);

@@ -77,8 +77,10 @@ static const struct genl_multicast_group espmob_mcgrps[] = {
 	},
 };
 
-static int espmob_put_stats(struct sk_buff *skb, const struct espmob_stats *s)
+static int espmob_put_stats(struct sk_buff *skb, const struct espmob_net *en)
 {
+	const struct espmob_stats *s = &en->stats;
+	u64 retiring = atomic_read(&en->retiring);
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, ESPMOB_A_STATS);
@@ -101,6 +103,8 @@ static int espmob_put_stats(struct sk_buff *skb, const struct espmob_stats *s)
 			      atomic64_read(&s->rollbacks), ESPMOB_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, ESPMOB_STATS_A_TRANSFORMS_KEPT,
 			      atomic64_read(&s->transforms_kept),
+			      ESPMOB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, ESPMOB_STATS_A_RETIRING, retiring,
 			      ESPMOB_STATS_A_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -126,7 +130,7 @@ static int espmob_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 		goto nla_failure;
 
 	if (nla_put_u32(msg, ESPMOB_A_ABI_VERSION, ESPMOB_ABI_VERSION) ||
-	    espmob_put_stats(msg, &en->stats))
+	    espmob_put_stats(msg, en))
 		goto nla_failure;
 
 	genlmsg_end(msg, hdr);

@@ -18,6 +18,7 @@ static const char *const stats_names[ESPMOB_STATS_A_MAX + 1] = {
 	[ESPMOB_STATS_A_POLICIES_MOVED] = "policies_moved",
 	[ESPMOB_STATS_A_ROLLBACKS] = "rollbacks",
 	[ESPMOB_STATS_A_TRANSFORMS_KEPT] = "transforms_kept",
+	[ESPMOB_STATS_A_RETIRING] = "retiring",
 };
 
 static const char *const dir_names[] = { "in", "out", "fwd" };

@@ -175,6 +175,10 @@ enum espmob_stats_attr {
 	ESPMOB_STATS_A_TRANSFORMS_KEPT,	/* u64: SAs moved with their own
 					 * crypto transform (no new one built)
 					 */
+	ESPMOB_STATS_A_RETIRING,	/* u64, a gauge: migrations whose old
+					 * states are still in the tables,
+					 * waiting for a grace period
+					 */
 
 	__ESPMOB_STATS_A_MAX,
 };
