@@ -479,14 +479,45 @@ xf_burst() {
 
 # xf_sorted_dump NS [norm] [SED]: xf_dump with SAs and policies each
 # sorted (table order is not part of the state), optionally rewritten by
-# the sed program SED first.
+# the sed program SED first. A dump whose SAD or SPD is empty (or that
+# failed: no such netns) is noted for xf_dumps_full: the tests compare
+# tables that hold both, and two empty dumps compare equal while proving
+# nothing.
 xf_sorted_dump() {
-	xf_dump "$1" "${2:-full}" | sed -E "${3:-}" | awk '
+	local d
+	d=$(xf_dump "$1" "${2:-full}")
+	_xf_note_empty "$1" "$d"
+	sed -E "${3:-}" <<<"$d" | awk '
 		/^---/ { if (b != "") print sec "\t" b; b = ""; sec++; print sec "\t---"; next }
 		/^src / { if (b != "") print sec "\t" b; b = $0; next }
 		{ b = b "\\n" $0 }
 		END { if (b != "") print sec "\t" b }' sec=0 |
 		sort | cut -f 2- | sed 's/\\n/\n/g'
+}
+
+# _xf_note_empty NS DUMP: adds "NS: empty SAD|SPD" to $XF_TMP/empty_dumps
+# for each table of the xf_dump output DUMP that has no entry.
+_xf_note_empty() {
+	grep -q '^src ' < <(sed '/^--- policies$/q' <<<"$2") ||
+		echo "$1: empty SAD" >>"$XF_TMP/empty_dumps"
+	grep -q '^src ' < <(sed -n '/^--- policies$/,$p' <<<"$2") ||
+		echo "$1: empty SPD" >>"$XF_TMP/empty_dumps"
+}
+
+# xf_dumps_full: true when no xf_sorted_dump since the last call met an
+# empty SAD or SPD; otherwise sets XF_EMPTY to a description of those
+# and fails. Forgets them either way. Every before/after comparison of
+# dumps must call it (first, so that its notes never carry over), e.g.
+#	if xf_dumps_full && [ "$before" = "$after" ]; then ok ...
+#	else not_ok ... ${XF_EMPTY:+"$XF_EMPTY"} "$(diff ...)"
+xf_dumps_full() {
+	local f=$XF_TMP/empty_dumps
+	XF_EMPTY=
+	[ -s "$f" ] || return 0
+	# shellcheck disable=SC2034 # for the caller
+	XF_EMPTY="empty table dump: $(paste -sd ',' "$f")"
+	: >"$f"
+	return 1
 }
 
 # xf_subst OLD NEW...: a sed -E program replacing whole addresses.

@@ -66,10 +66,10 @@ basic_family() {
 		not_ok "$name: dry run reports 2 states, 3 policies on each end" \
 			"T: ${dry_t:-$XF_ERR}" "S: ${dry_s:-}"
 	fi
-	if [ "$before" = "$after" ]; then
+	if xf_dumps_full && [ "$before" = "$after" ]; then
 		ok "$name: dry run changes nothing"
 	else
-		not_ok "$name: dry run changes nothing" "$(diff <(echo "$before") <(echo "$after") | head -40)"
+		not_ok "$name: dry run changes nothing" ${XF_EMPTY:+"$XF_EMPTY"} "$(diff <(echo "$before") <(echo "$after") | head -40)"
 	fi
 
 	# the migration itself
@@ -89,19 +89,21 @@ basic_family() {
 	before=$(sed -n '/^---/q;p' <<<"$bt" | sed -E "$sub"; sed -n '/^---/q;p' <<<"$bs" | sed -E "$sub")
 	after=$(xf_sorted_dump "$NS_T" full | sed -n '/^---/q;p'; xf_sorted_dump "$NS_S" full | sed -n '/^---/q;p')
 	before=$(sort_blocks <<<"$before") after=$(sort_blocks <<<"$after")
-	if [ "$before" = "$after" ]; then
+	if xf_dumps_full && [ "$before" = "$after" ]; then
 		ok "$name: SAs keep keys, flags, replay/ESN state, oseq, lifetimes, counters"
 	else
 		not_ok "$name: SAs keep keys, flags, replay/ESN state, oseq, lifetimes, counters" \
+			${XF_EMPTY:+"$XF_EMPTY"} \
 			"$(diff <(echo "$before") <(echo "$after") | head -60)"
 	fi
 	# the policies: same selectors, templates rewritten (counters aside)
 	before=$(xf_pol_norm <<<"$bt" | sed -E "$sub"; xf_pol_norm <<<"$bs" | sed -E "$sub")
 	after=$(xf_sorted_dump "$NS_T" full | xf_pol_norm; xf_sorted_dump "$NS_S" full | xf_pol_norm)
-	if [ "$before" = "$after" ]; then
+	if xf_dumps_full && [ "$before" = "$after" ]; then
 		ok "$name: policies keep selectors, templates use the new addresses"
 	else
 		not_ok "$name: policies keep selectors, templates use the new addresses" \
+			${XF_EMPTY:+"$XF_EMPTY"} \
 			"$(diff <(echo "$before") <(echo "$after") | head -60)"
 	fi
 	if [ "$(xf_count "$NS_T" state "$ot")" = 0 ] && [ "$(xf_count "$NS_S" state "$ot")" = 0 ] &&

@@ -50,10 +50,11 @@ unchanged() {
 		return 1
 	fi
 	after=$(xf_sorted_dump "$NS_T"; xf_sorted_dump "$NS_S")
-	if [ -n "$XF_ERR" ] && [ "$before" = "$after" ]; then
+	if xf_dumps_full && [ -n "$XF_ERR" ] && [ "$before" = "$after" ]; then
 		ok "$name: refused (${XF_ERR#espmob: }), nothing changed"
 	else
 		not_ok "$name: refused with a message, nothing changed" "stderr: $XF_ERR" \
+			${XF_EMPTY:+"$XF_EMPTY"} \
 			"$(diff <(echo "$before") <(echo "$after") | head -40)"
 	fi
 }
@@ -92,8 +93,8 @@ while [ $n -le "$MAX_STEPS" ]; do
 	failures=$((failures + 1))
 	msgs+=("$XF_ERR")
 	after=$(xf_sorted_dump "$NS_T")
-	if [ "$before" != "$after" ] || [ -z "$XF_ERR" ]; then
-		bad+=("step $n: ${XF_ERR:-no message}" \
+	if ! xf_dumps_full || [ "$before" != "$after" ] || [ -z "$XF_ERR" ]; then
+		bad+=("step $n: ${XF_ERR:-no message}" ${XF_EMPTY:+"$XF_EMPTY"} \
 			"$(diff <(echo "$before") <(echo "$after") | head -30)")
 		# start the next step from the original tables again
 		break

@@ -76,11 +76,12 @@ moved() {
 	a_other=$(blocks "$NS_T" . | grep -Ev "spi 0x0000($re)")
 	# policies of moved children change: compare only SAs not selected
 	# and policies not referring to a moved reqid (passed as RQ)
-	if [ "$left" = 0 ] &&
+	if xf_dumps_full && [ "$left" = 0 ] &&
 		[ "$(grep -v 'tmpl' <<<"$b_other" | grep -v '^src.*dir')" = "$(grep -v 'tmpl' <<<"$a_other" | grep -v '^src.*dir')" ]; then
 		ok "migrate $name: selected SAs moved, other SAs unchanged"
 	else
 		not_ok "migrate $name: selected SAs moved, other SAs unchanged" "$left left at $TA4" \
+			${XF_EMPTY:+"$XF_EMPTY"} \
 			"$(diff <(echo "$b_other") <(echo "$a_other") | head -30)"
 	fi
 }
@@ -89,11 +90,12 @@ p_before=$(blocks "$NS_T" "$P4")
 moved "reqid 2" "1002|2002" reqid 2
 moved "spi 0x1003 0x2003 mark 7/0xff" "1003|2003" spi 0x1003 spi 0x2003 mark 7/0xff
 moved "the rest" "1001|2001|1004|2004"
-if [ "$(blocks "$NS_T" "$P4")" = "$p_before" ] && [ -n "$p_before" ]; then
+p_after=$(blocks "$NS_T" "$P4")
+if xf_dumps_full && [ "$p_after" = "$p_before" ] && [ -n "$p_before" ]; then
 	ok "the other peer's SAs and policy are untouched"
 else
-	not_ok "the other peer's SAs and policy are untouched" \
-		"$(diff <(echo "$p_before") <(blocks "$NS_T" "$P4"))"
+	not_ok "the other peer's SAs and policy are untouched" ${XF_EMPTY:+"$XF_EMPTY"} \
+		"$(diff <(echo "$p_before") <(echo "$p_after"))"
 fi
 # all of S's policies (out, in, fwd of 4 children) now use TB4
 n=$("$IP" -n "$NS_T" xfrm policy | grep -c "tmpl src $TB4 dst $S4\|tmpl src $S4 dst $TB4")

@@ -71,10 +71,11 @@ transport_family() {
 	local before after
 	before=$(norm <<<"$bt" | sed -E "$sub"; norm <<<"$bs" | sed -E "$sub")
 	after=$(xf_sorted_dump "$NS_T" | norm; xf_sorted_dump "$NS_S" | norm)
-	if [ "$before" = "$after" ]; then
+	if xf_dumps_full && [ "$before" = "$after" ]; then
 		ok "$name: selectors of SAs and policies follow T's address, all else kept"
 	else
 		not_ok "$name: selectors of SAs and policies follow T's address, all else kept" \
+			${XF_EMPTY:+"$XF_EMPTY"} \
 			"$(diff <(echo "$before") <(echo "$after") | head -60)"
 	fi
 	if "$IP" -n "$NS_T" xfrm policy | grep -q "^src $net dst ${!sv}/$bits proto tcp"; then
@@ -111,10 +112,11 @@ transport_family() {
 			not_ok "$name: an outer family change is refused in transport mode" "$XF_OUT"
 		else
 			a=$(xf_sorted_dump "$NS_T")
-			if [ "$a" = "$b" ] && [ -n "$XF_ERR" ]; then
+			if xf_dumps_full && [ "$a" = "$b" ] && [ -n "$XF_ERR" ]; then
 				ok "$name: an outer family change is refused in transport mode (${XF_ERR#espmob: })"
 			else
 				not_ok "$name: an outer family change is refused in transport mode" "$XF_ERR" \
+					${XF_EMPTY:+"$XF_EMPTY"} \
 					"$(diff <(echo "$b") <(echo "$a") | head -30)"
 			fi
 		fi
