@@ -2,13 +2,35 @@
 # SPDX-License-Identifier: GPL-2.0
 """Send hand-made (mostly malformed) ESPMOB_CMD_MIGRATE requests over raw
 generic netlink, bypassing espmob's own checks, and print one line per
-case: NAME ERRNO-NAME|OK MESSAGE (the extack message, or -).
+case, three fields separated by tabs:
+
+  NAME<TAB>GOT<TAB>WANT
+
+GOT is what the kernel answered and WANT what the case expects, both in
+the same form: the errno name (or OK), then the extack message in double
+quotes or "no message", then ", missing attribute type N" when the ack
+names a missing attribute (NLMSGERR_ATTR_MISS_TYPE) instead of or beside
+a text. A case passes when GOT equals WANT exactly. The last line is
+"end N", N the number of cases run, so that a script dying half-way shows.
 
   espmob_raw.py OLD_LOCAL OLD_REMOTE NEW_LOCAL NEW_REMOTE [CASE...]
 
 The addresses are IPv4 and name an existing peer, so that a request
 differs from a valid one only by what each case breaks. Without CASE,
-every case runs; "valid-dry-run" is the control that must succeed.
+every default case runs; "valid-dry-run" is the control that must
+succeed. "unprivileged-migrate" (a valid, real migration) runs only when
+named: it expects EPERM, so run it without CAP_NET_ADMIN.
+
+Where the expected messages come from: "esp_mobility: ..." and the other
+texts of the module are in module/netlink.c and module/collect.c; the
+others are the kernel's policy validation (lib/nlattr.c), which runs
+before the module sees the request: "integer out of range" and "binary
+attribute size out of range" (ERANGE, NLA_POLICY_MIN/MAX/EXACT_LEN),
+"invalid attribute length" (a u32 of the wrong size), "NLA_F_NESTED is
+missing", "reserved bit set" (NLA_POLICY_MASK) and "bytes leftover after
+parsing attributes" (EINVAL). A required attribute the module finds
+missing (GENL_REQ_ATTR_CHECK, NL_REQ_ATTR_CHECK) is reported as its type,
+with no text unless the module adds one.
 """
 
 import errno
@@ -66,7 +88,7 @@ class Genl:
                                       attr(CTRL_ATTR_FAMILY_NAME,
                                            b'esp_mobility\0'))
         if err:
-            raise OSError(-err, 'resolving esp_mobility: %s' % msg)
+            raise OSError(-err, 'resolving esp_mobility: %s' % (msg,))
         self.fid = None
         while len(body) >= 4:
             alen, atype = struct.unpack_from('HH', body)
@@ -94,11 +116,12 @@ class Genl:
     @staticmethod
     def extack(m, flags):
         # nlmsghdr, error, then the request's header (and its payload
-        # unless NLM_F_CAPPED), then NLMSGERR_ATTR_* when NLM_F_ACK_TLVS
-        # NLMSGERR_ATTR_MSG (1), or NLMSGERR_ATTR_MISS_TYPE (5): the kernel
-        # names a missing attribute by its type instead of a text
+        # unless NLM_F_CAPPED), then NLMSGERR_ATTR_* when NLM_F_ACK_TLVS:
+        # NLMSGERR_ATTR_MSG (1) and NLMSGERR_ATTR_MISS_TYPE (5), with which
+        # the kernel names a missing attribute by its type. Returns
+        # (message or None, missing type or None).
         if not flags & 0x200:
-            return '-'
+            return None, None
         off = 20
         olen = struct.unpack_from('I', m, off)[0]
         off += 16 if flags & 0x100 else (olen + 3) & ~3
@@ -112,76 +135,133 @@ class Genl:
             elif atype == 5 and alen >= 8:
                 miss = struct.unpack_from('I', m, off + 4)[0]
             off += (alen + 3) & ~3
-        if msg:
-            return msg
-        if miss is not None:
-            return 'missing attribute type %d' % miss
-        return '-'
+        return msg or None, miss
+
+
+def result(err, msg=None, miss=None):
+    """The form GOT and WANT are printed in (see the module docstring)."""
+    out = errno.errorcode.get(err, str(err)) if err else 'OK'
+    out += ' "%s"' % msg if msg else ', no message'
+    if miss is not None:
+        out += ', missing attribute type %d' % miss
+    return out
+
+
+# Texts the kernel's policy validation (lib/nlattr.c) sends.
+RANGE = 'integer out of range'
+MOD = 'esp_mobility: '       # NL_SET_ERR_MSG_MOD's prefix (KBUILD_MODNAME)
+ENDPOINTS = 'endpoints need one local and one remote address of one family'
 
 
 def cases(ol, orr, nl, nr):
+    """(name, payload, expected result); defaults first, then named-only
+    cases after None."""
     old = nest(A_OLD, attr(EP_L4, ip4(ol)), attr(EP_R4, ip4(orr)))
     new = nest(A_NEW, attr(EP_L4, ip4(nl)), attr(EP_R4, ip4(nr)))
     dry = u32(A_FLAGS, F_DRY_RUN)
     spi = nest(A_SPIS, u32(1, 0x1001))
     v6 = ipaddress.IPv6Address('fd00::1').packed
+    EINVAL, ERANGE, ENOENT = errno.EINVAL, errno.ERANGE, errno.ENOENT
     return [
-        ('valid-dry-run', old + new + dry),
-        ('no-attributes', b''),
-        ('old-only', old + dry),
-        ('new-only', new + dry),
-        ('old-without-remote', nest(A_OLD, attr(EP_L4, ip4(ol))) + new + dry),
+        ('valid-dry-run', old + new + dry, result(0)),
+        # GENL_REQ_ATTR_CHECK: the type alone, no text
+        ('no-attributes', b'', result(EINVAL, None, A_OLD)),
+        ('old-only', old + dry, result(EINVAL, None, A_NEW)),
+        ('new-only', new + dry, result(EINVAL, None, A_OLD)),
+        # parse_endpoints()
+        ('old-without-remote', nest(A_OLD, attr(EP_L4, ip4(ol))) + new + dry,
+         result(EINVAL, ENDPOINTS)),
         ('old-mixed-families', nest(A_OLD, attr(EP_L4, ip4(ol)),
-                                    attr(EP_R6, v6)) + new + dry),
+                                    attr(EP_R6, v6)) + new + dry,
+         result(EINVAL, ENDPOINTS)),
+        # NLA_POLICY_EXACT_LEN(4)
         ('address-3-bytes', nest(A_OLD, attr(EP_L4, ip4(ol)[:3]),
-                                 attr(EP_R4, ip4(orr))) + new + dry),
-        ('old-not-nested', attr(A_OLD, ip4(ol)) + new + dry),
+                                 attr(EP_R4, ip4(orr))) + new + dry,
+         result(ERANGE, 'binary attribute size out of range')),
+        ('old-not-nested', attr(A_OLD, ip4(ol)) + new + dry,
+         result(EINVAL, 'NLA_F_NESTED is missing')),
         ('new-equals-old', old + nest(A_NEW, attr(EP_L4, ip4(ol)),
-                                      attr(EP_R4, ip4(orr))) + dry),
-        ('spi-list-empty', old + new + nest(A_SPIS) + dry),
-        ('spi-zero', old + new + nest(A_SPIS, u32(1, 0)) + dry),
+                                      attr(EP_R4, ip4(orr))) + dry,
+         result(EINVAL, 'new endpoints equal the old ones')),
+        # parse_spis() and the SPI policy (NLA_POLICY_MIN 1, u32)
+        ('spi-list-empty', old + new + nest(A_SPIS) + dry,
+         result(EINVAL, 'empty SPI list')),
+        ('spi-zero', old + new + nest(A_SPIS, u32(1, 0)) + dry,
+         result(ERANGE, RANGE)),
         ('spi-65', old + new + nest(A_SPIS, *[u32(1, 0x1001 + i)
-                                              for i in range(65)]) + dry),
+                                              for i in range(65)]) + dry,
+         result(errno.E2BIG, 'too many SPIs')),
         ('spi-twice', old + new + nest(A_SPIS, u32(1, 0x1001),
-                                       u32(1, 0x1001)) + dry),
-        ('spi-u16', old + new + nest(A_SPIS, u16(1, 0x1001)) + dry),
-        ('reqid-zero', old + new + u32(A_REQID, 0) + dry),
-        ('if-id-zero', old + new + u32(A_IF_ID, 0) + dry),
-        ('mark-without-value', old + new + nest(A_MARK, u32(2, 0xff)) + dry),
-        ('encap-mode-7', old + new + nest(A_ENCAP, u8(1, 7)) + dry),
-        ('encap-udp-no-ports', old + new + nest(A_ENCAP, u8(1, 1)) + dry),
+                                       u32(1, 0x1001)) + dry,
+         result(EINVAL, 'SPI listed twice')),
+        ('spi-u16', old + new + nest(A_SPIS, u16(1, 0x1001)) + dry,
+         result(EINVAL, 'invalid attribute length')),
+        ('reqid-zero', old + new + u32(A_REQID, 0) + dry,
+         result(ERANGE, RANGE)),
+        ('if-id-zero', old + new + u32(A_IF_ID, 0) + dry,
+         result(ERANGE, RANGE)),
+        # parse_mark(): NL_REQ_ATTR_CHECK names ESPMOB_MARK_A_VALUE (1)
+        ('mark-without-value', old + new + nest(A_MARK, u32(2, 0xff)) + dry,
+         result(EINVAL, MOD + 'a mark needs a value', 1)),
+        # parse_encap() and NLA_POLICY_MAX/MIN on mode and ports
+        ('encap-mode-7', old + new + nest(A_ENCAP, u8(1, 7)) + dry,
+         result(ERANGE, RANGE)),
+        ('encap-udp-no-ports', old + new + nest(A_ENCAP, u8(1, 1)) + dry,
+         result(EINVAL, 'espinudp needs a local and a remote port')),
         ('encap-none-with-ports', old + new + nest(A_ENCAP, u8(1, 0),
                                                    u16(2, 4500),
-                                                   u16(3, 4500)) + dry),
+                                                   u16(3, 4500)) + dry,
+         result(EINVAL, 'ports given for removed encapsulation')),
         ('encap-port-zero', old + new + nest(A_ENCAP, u8(1, 1), u16(2, 0),
-                                             u16(3, 4500)) + dry),
-        ('flags-unknown-bit', old + new + u32(A_FLAGS, 0x80)),
+                                             u16(3, 4500)) + dry,
+         result(ERANGE, RANGE)),
+        # NLA_POLICY_MASK(ESPMOB_F_ALL)
+        ('flags-unknown-bit', old + new + u32(A_FLAGS, 0x80),
+         result(EINVAL, 'reserved bit set')),
+        # parse_policy_ref(): NL_REQ_ATTR_CHECK names ESPMOB_POL_A_INDEX (1)
         ('policy-missing-index', old + new +
-         nest(A_POLICIES, nest(1, u8(2, 1))) + dry),
+         nest(A_POLICIES, nest(1, u8(2, 1))) + dry,
+         result(EINVAL, MOD + 'a policy needs an index and a direction', 1)),
         ('policy-dir-5', old + new +
-         nest(A_POLICIES, nest(1, u32(1, 1), u8(2, 5))) + dry),
+         nest(A_POLICIES, nest(1, u32(1, 1), u8(2, 5))) + dry,
+         result(ERANGE, RANGE)),
+        # collect.c
         ('policy-unknown-index', old + new +
-         nest(A_POLICIES, nest(1, u32(1, 0x7ffff0), u8(2, 1))) + dry),
+         nest(A_POLICIES, nest(1, u32(1, 0x7ffff0), u8(2, 1))) + dry,
+         result(ENOENT, 'no policy with this index and direction')),
         ('no-such-peer', nest(A_OLD, attr(EP_L4, ip4('192.0.2.1')),
-                              attr(EP_R4, ip4('192.0.2.2'))) + new + dry),
+                              attr(EP_R4, ip4('192.0.2.2'))) + new + dry,
+         result(ENOENT, MOD + 'no ESP SA between the old endpoints matches'
+                ' the request')),
         ('spi-not-between-peers', old + new + nest(A_SPIS, u32(1, 0xdead))
-         + dry),
+         + dry,
+         result(ENOENT, 'no ESP SA with this SPI between the old endpoints')),
         # the last attribute claims 12 bytes, the message ends after 4
         ('truncated-attribute', old + new + spi + dry +
-         struct.pack('HH', 12, A_REQID)),
+         struct.pack('HH', 12, A_REQID),
+         result(EINVAL, 'bytes leftover after parsing attributes')),
+        None,
+        # genl refuses it before the module sees it: no message
+        ('unprivileged-migrate', old + new, result(errno.EPERM)),
     ]
 
 
 def main():
     g = Genl()
     want = set(sys.argv[5:])
+    named_only = False
+    n = 0
     for c in cases(*sys.argv[1:5]):
-        name, payload = c
-        if want and name not in want:
+        if c is None:
+            named_only = True
             continue
-        err, msg, _ = g.request(g.fid, CMD_MIGRATE, payload)
-        print('%s %s %s' % (name, errno.errorcode.get(-err, 'OK')
-                            if err else 'OK', msg or '-'))
+        name, payload, expect = c
+        if (want and name not in want) or (named_only and not want):
+            continue
+        err, (msg, miss), _ = g.request(g.fid, CMD_MIGRATE, payload)
+        print('%s\t%s\t%s' % (name, result(-err, msg, miss), expect))
+        n += 1
+    print('end %d' % n)
     return 0
 
 
