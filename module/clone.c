@@ -339,10 +339,19 @@ static void snap_give(const struct espmob_snap *s, struct xfrm_state *x)
  * sequence numbers and advances the replay window only under x->lock and
  * only while x is VALID, so taking the snapshot and retiring the old SA in
  * one x->lock section means no number is handed out after the snapshot.
- * The two states are locked one after the other, never nested: the clone
- * is in ERROR until its own section makes it VALID, so nothing reads its
- * counters in between. The old SA stays hashed in ERROR (a tombstone) so
- * that lookups at the old addresses drop instead of raising an ACQUIRE.
+ *
+ * The clone's lock is held around that section (the old state's nests
+ * inside it; nothing else ever holds two states' locks): a packet that
+ * finds the clone meanwhile waits on its lock and then sees it VALID with
+ * the old SA's counters, instead of finding it in ERROR and being dropped.
+ * An inbound clone is hashed only here, under that lock (commit() hashes
+ * the outbound ones early): where the local address does not change, it
+ * shares (daddr, SPI) with the old SA and, first in the hash chain, would
+ * otherwise catch the old SA's packets while the request is still in
+ * progress, or is rolled back.
+ *
+ * The old SA stays hashed in ERROR (a tombstone) so that lookups at the
+ * old addresses drop instead of raising an ACQUIRE.
  *
  * Returns false if the old SA died (expired or deleted) meanwhile; the
  * clone is then left in ERROR for the caller to delete.
@@ -353,7 +362,15 @@ bool espmob_state_switch(struct espmob_sa *sa)
 	const struct xfrm_type *real = old->type;
 	bool live;
 
-	spin_lock_bh(&old->lock);
+	spin_lock_bh(&new->lock);
+	if (!sa->inserted) {
+		/* the table's reference; ours is dropped in ctx_release() */
+		xfrm_state_hold(new);
+		xfrm_state_insert(new);
+		sa->inserted = true;
+	}
+
+	spin_lock_nested(&old->lock, SINGLE_DEPTH_NESTING);
 	live = old->km.state == XFRM_STATE_VALID;
 	if (live) {
 		snap_take(&sa->snap, old);
@@ -361,18 +378,20 @@ bool espmob_state_switch(struct espmob_sa *sa)
 		if (sa->handover)
 			espmob_handover_retire(old, sa->handover);
 	}
-	spin_unlock_bh(&old->lock);
+	spin_unlock(&old->lock);
+
+	if (live) {
+		snap_give(&sa->snap, new);
+		new->km.state = XFRM_STATE_VALID;
+	}
+	spin_unlock_bh(&new->lock);
 	if (!live)
 		return false;	/* the caller cancels the hand-over */
 
+	/* we hold old: its ghost destructor cannot run before this */
 	if (sa->handover) {
 		espmob_handover_commit(old, new, real, sa->handover);
 		sa->handover = NULL;
 	}
-
-	spin_lock_bh(&new->lock);
-	snap_give(&sa->snap, new);
-	new->km.state = XFRM_STATE_VALID;
-	spin_unlock_bh(&new->lock);
 	return true;
 }

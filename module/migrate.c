@@ -8,15 +8,16 @@
  * clone (crypto included) and every replacement policy, checking that
  * nothing already sits at the new addresses. The commit then
  *
- *   1. hashes the clones in XFRM_STATE_ERROR (present, unusable: a lookup
- *      that finds one drops the packet and raises no ACQUIRE);
+ *   1. hashes the outbound clones in XFRM_STATE_ERROR (present, unusable:
+ *      a lookup that finds one drops the packet and raises no ACQUIRE);
  *   2. inserts the policies whose selectors were rewritten (the only
  *      fallible commit step; a failure removes them and unhashes the
  *      clones);
  *   3. puts each same-selector replacement in its old policy's place
  *      (espmob_policy_swap(): O(1), cannot fail);
  *   4. per SA, retires the old state and makes the clone VALID with the
- *      old state's counters (espmob_state_switch());
+ *      old state's counters, hashing an inbound clone first
+ *      (espmob_state_switch());
  *   5. removes the policies whose selectors were rewritten;
  *   6. hands the retired states to retire.c, which deletes them after an
  *      RCU grace period; the request does not wait for it.
@@ -235,7 +236,14 @@ static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
 	struct espmob_pol *ep;
 	int err;
 
+	/*
+	 * Outbound clones are hashed first, so that a lookup through a
+	 * switched policy finds one (ERROR: drop, no ACQUIRE). Inbound ones
+	 * raise no ACQUIRE and are hashed when they take over.
+	 */
 	list_for_each_entry(sa, &ctx->sas, list) {
+		if (!sa->outbound)
+			continue;
 		/* the table now owns the allocation reference; keep ours */
 		xfrm_state_hold(sa->new);
 		xfrm_state_insert(sa->new);
