@@ -327,11 +327,13 @@ static bool sel_is_old_pair(const struct espmob_endpoints *ep,
  * is rewritten). Returns false for policies this request leaves alone.
  */
 static bool policy_selected(struct espmob_ctx *ctx, struct xfrm_policy *pol,
-			    int dir, bool *reselect)
+			    int dir, bool *reselect, bool *other_proto)
 {
 	const struct espmob_req *req = ctx->req;
 	bool uses_sa = false, tunnel_hit = false, transport = true;
 	int i;
+
+	*other_proto = false;
 
 	if (dir >= XFRM_POLICY_MAX || pol->walk.dead)
 		return false;
@@ -343,13 +345,19 @@ static bool policy_selected(struct espmob_ctx *ctx, struct xfrm_policy *pol,
 	for (i = 0; i < pol->xfrm_nr; i++) {
 		const struct xfrm_tmpl *t = &pol->xfrm_vec[i];
 
+		bool names_old_pair = false;
+
 		if (t->mode != XFRM_MODE_TRANSPORT) {
 			transport = false;
-			if (t->encap_family == req->old.family &&
-			    pair_dir(&req->old, &t->saddr, &t->id.daddr) !=
-			    ESPMOB_NONE)
-				tunnel_hit = true;
+			names_old_pair = t->encap_family == req->old.family &&
+					 pair_dir(&req->old, &t->saddr,
+						  &t->id.daddr) != ESPMOB_NONE;
+			tunnel_hit |= names_old_pair;
 		}
+		/* an AH or IPComp layer between the same hosts */
+		if (t->id.proto != IPPROTO_ESP &&
+		    (names_old_pair || t->mode == XFRM_MODE_TRANSPORT))
+			*other_proto = true;
 		if (tmpl_uses_moved_sa(ctx, t))
 			uses_sa = true;
 	}
@@ -359,6 +367,26 @@ static bool policy_selected(struct espmob_ctx *ctx, struct xfrm_policy *pol,
 	*reselect = transport && pol->xfrm_nr > 0 &&
 		    sel_is_old_pair(&req->old, &pol->selector);
 	return tunnel_hit || *reselect;
+}
+
+/*
+ * Only ESP states are collected and moved. A policy that moves and also
+ * applies AH or IPComp between the same hosts (strongSwan's compress=yes:
+ * an IPComp tunnel template in front of an ESP transport one, with the
+ * IPComp SA and its IPIP state) would be left pointing at AH or IPComp
+ * SAs that stayed at the old addresses: every packet would then raise an
+ * ACQUIRE and be dropped. Such a request is refused, changing nothing.
+ */
+#define ESPMOB_OTHER_PROTO_MSG \
+	"esp_mobility: a policy of this peer also applies AH or IPComp, which cannot be migrated"
+
+static int refuse_other_proto(struct espmob_ctx *ctx, const struct nlattr *attr)
+{
+	if (attr)
+		NL_SET_ERR_MSG_ATTR(ctx->extack, attr, ESPMOB_OTHER_PROTO_MSG);
+	else
+		NL_SET_ERR_MSG(ctx->extack, ESPMOB_OTHER_PROTO_MSG);
+	return -EOPNOTSUPP;
 }
 
 static int pol_add(struct espmob_ctx *ctx, struct xfrm_policy *pol, int dir,
@@ -386,12 +414,14 @@ static int collect_policy_cb(struct xfrm_policy *pol, int dir, int count,
 			     void *ptr)
 {
 	struct espmob_ctx *ctx = ptr;
-	bool reselect;
+	bool reselect, other_proto;
 
 	if (walk_pause(ctx))
 		return ESPMOB_WALK_PAUSE;
-	if (!policy_selected(ctx, pol, dir, &reselect))
+	if (!policy_selected(ctx, pol, dir, &reselect, &other_proto))
 		return 0;
+	if (other_proto)
+		return refuse_other_proto(ctx, NULL);
 	return pol_add(ctx, pol, dir, reselect, GFP_ATOMIC);
 }
 
@@ -408,6 +438,8 @@ static int collect_policies_by_walk(struct espmob_ctx *ctx)
 	xfrm_policy_walk_init(&walk, XFRM_POLICY_TYPE_ANY);
 	err = walk_in_chunks(ctx, policy_walk_once, &walk);
 	xfrm_policy_walk_done(&walk, ctx->net);
+	if (err == -EOPNOTSUPP)
+		return err;	/* refuse_other_proto() said why */
 	if (err)
 		NL_SET_ERR_MSG_MOD(ctx->extack,
 				   "out of memory collecting policies");
@@ -423,7 +455,7 @@ static int collect_policies_by_ref(struct espmob_ctx *ctx)
 	for (i = 0; i < req->n_pols; i++) {
 		const struct espmob_pol_ref *ref = &req->pols[i];
 		struct xfrm_policy *pol;
-		bool reselect;
+		bool reselect, other_proto;
 		int err = 0;
 
 		pol = xfrm_policy_byid(ctx->net,
@@ -436,10 +468,13 @@ static int collect_policies_by_ref(struct espmob_ctx *ctx)
 					    "no policy with this index and direction");
 			return -ENOENT;
 		}
-		if (!policy_selected(ctx, pol, ref->dir, &reselect)) {
+		if (!policy_selected(ctx, pol, ref->dir, &reselect,
+				     &other_proto)) {
 			NL_SET_ERR_MSG_ATTR(ctx->extack, ref->attr,
 					    "policy does not lead to a migrated SA at the old endpoints");
 			err = -EINVAL;
+		} else if (other_proto) {
+			err = refuse_other_proto(ctx, ref->attr);
 		} else {
 			err = pol_add(ctx, pol, ref->dir, reselect, GFP_KERNEL);
 			if (err)
