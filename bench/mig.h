@@ -26,6 +26,8 @@ struct method {
 	/* the timed part: move @peer's SAs and policies from @from to @to */
 	int (*migrate)(struct mig *g, unsigned int i, unsigned int peer,
 		       uint32_t from, uint32_t to);
+	/* optional, untimed: wait for work the method left to the kernel */
+	int (*settle)(struct mig *g);
 };
 
 extern const struct method method_libreswan;

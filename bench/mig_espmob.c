@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/genetlink.h>
 #include "uapi/linux/esp_mobility.h"
 #include "mig.h"
@@ -224,9 +225,63 @@ static int em_migrate(struct mig *g, unsigned int i, unsigned int peer,
 	return 0;
 }
 
+static int stats_attr_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == ESPMOB_STATS_A_RETIRING &&
+	    mnl_attr_validate(a, MNL_TYPE_U64) == 0)
+		*(uint64_t *)data = mnl_attr_get_u64(a);
+	return MNL_CB_OK;
+}
+
+static int info_attr_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == ESPMOB_A_STATS)
+		mnl_attr_parse_nested(a, stats_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+static int info_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), info_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+/*
+ * The old states of a migration are deleted one RCU grace period after
+ * it: wait for that (GET_INFO's RETIRING gauge), so that the tables are
+ * verified as the migration leaves them. Untimed.
+ */
+static int em_settle(struct mig *g)
+{
+	uint64_t deadline = now_ns() + 30000000000ULL;
+	char buf[MSGBUF];
+
+	for (;;) {
+		uint64_t retiring = UINT64_MAX;
+		struct nlmsghdr *nlh;
+		struct genlmsghdr *gh;
+		int err;
+
+		memset(buf, 0, sizeof(buf));
+		nlh = nlc_msg(&g->g, buf, g->family, NLM_F_ACK);
+		gh = mnl_nlmsg_put_extra_header(nlh, sizeof(*gh));
+		gh->cmd = ESPMOB_CMD_GET_INFO;
+		gh->version = ESPMOB_GENL_VERSION;
+		err = nlc_talk(&g->g, nlh, info_cb, &retiring);
+		if (err)
+			return err;
+		if (!retiring)
+			return 0;
+		if (now_ns() > deadline)
+			return -ETIMEDOUT;
+		usleep(1000);
+	}
+}
+
 const struct method method_espmob = {
 	.name = "espmob",
 	.init = em_init,
 	.prepare = em_prepare,
 	.migrate = em_migrate,
+	.settle = em_settle,
 };

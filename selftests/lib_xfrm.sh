@@ -363,7 +363,10 @@ xf_naive_migrate() {
 }
 
 # xf_migrate NS OLD_L OLD_R NEW_L NEW_R [espmob options...]: espmob -j
-# migrate in NS. Output in $XF_OUT (stdout) and $XF_ERR (stderr).
+# migrate in NS. Output in $XF_OUT (stdout) and $XF_ERR (stderr). After a
+# migration the old states stay in the tables (ERROR) until an RCU grace
+# period has passed; unless XF_SETTLE=0, it waits for that, so that the
+# caller's dumps show the tables as the migration left them.
 xf_migrate() {
 	local ns=$1 ol=$2 or=$3 nl=$4 nr=$5 rc
 	shift 5
@@ -372,7 +375,17 @@ xf_migrate() {
 	rc=$?
 	XF_OUT=$(cat "$XF_TMP/mig.out")
 	XF_ERR=$(cat "$XF_TMP/mig.err")
+	if [ $rc = 0 ] && [ "${XF_SETTLE:-1}" = 1 ] && [[ " $* " != *" dry-run "* ]] &&
+		! wait_for 30 xf_retired "$ns"; then
+		XF_ERR+="${XF_ERR:+ }(old states still not deleted after 30 s)"
+		return 1
+	fi
 	return $rc
+}
+
+# xf_retired NS: no migration of NS has old states waiting for deletion
+xf_retired() {
+	[ "$(xf_jget retiring "$("$ESPMOB" -n "$1" -j stats 2>/dev/null)")" = 0 ]
 }
 
 # xf_migrate_both OLD_T OLD_S NEW_T NEW_S [espmob options]: T, then S,

@@ -115,7 +115,7 @@ fi
 err=$("$IP" netns exec "$NS_T" "${drop[@]}" \
 	"$ESPMOB" migrate from "$TA4" "$S4" to "$TB4" "$S4" 2>&1)
 rc=$?
-if [ $rc = 1 ] && grep -qFx 'espmob: migrate: Operation not permitted' <<<"$err"; then
+if [ $rc = 1 ] && grep -qFx 'espmob: migrate: Operation not permitted: espmob needs CAP_NET_ADMIN in the network namespace' <<<"$err"; then
 	ok "espmob without CAP_NET_ADMIN: EPERM, exit 1"
 else
 	not_ok "espmob without CAP_NET_ADMIN: EPERM, exit 1" "exit $rc: $err"

@@ -14,7 +14,7 @@ require_module
 
 have_espmob() { [ -x "$ESPMOB" ]; }
 no_espmob="espmob not built ($ESPMOB)"
-stat_keys='migrations failed dry_runs states_moved policies_moved rollbacks transforms_kept'
+stat_keys='migrations failed dry_runs states_moved policies_moved rollbacks transforms_kept retiring'
 
 # GET_INFO over raw generic netlink, independent of espmob: prints "ok",
 # or the errno name the kernel answered with.
