@@ -335,6 +335,35 @@ static void snap_give(const struct espmob_snap *s, struct xfrm_state *x)
 }
 
 /*
+ * Called on a retiring inbound state, in the section that snapshots its
+ * window: makes every later recheck of its window fail. 6.1's
+ * xfrm_input() checks the window under x->lock, releases the lock to
+ * decrypt and, without looking at the state again, rechecks and advances
+ * the window under it afterwards. A packet between check and advance when
+ * the snapshot is taken would advance the retired window only, and the
+ * clone, which never saw its number, would accept it a second time. With
+ * the window closed that packet fails its recheck and is dropped: each
+ * (SPI, sequence number) is accepted by one of the two states at most.
+ *
+ * Legacy and bitmap windows: the top at the largest number and every bit
+ * set, so each number is too old or already seen. ESN: in addition the
+ * high half moves by 2^31, so that the high bits xfrm_input() derived at
+ * the first check never match the ones it derives again.
+ */
+static void close_replay_window(struct xfrm_state *x)
+{
+	struct xfrm_replay_state_esn *esn = x->replay_esn;
+
+	x->replay.seq = U32_MAX;
+	x->replay.bitmap = U32_MAX;
+	if (esn) {
+		esn->seq = U32_MAX;
+		esn->seq_hi += 1U << 31;
+		memset(esn->bmp, 0xff, esn->bmp_len * sizeof(esn->bmp[0]));
+	}
+}
+
+/*
  * Hands the SA over from sa->old to sa->new. The datapath allocates output
  * sequence numbers and advances the replay window only under x->lock and
  * only while x is VALID, so taking the snapshot and retiring the old SA in
@@ -375,6 +404,8 @@ bool espmob_state_switch(struct espmob_sa *sa)
 	if (live) {
 		snap_take(&sa->snap, old);
 		old->km.state = XFRM_STATE_ERROR;
+		if (!sa->outbound)
+			close_replay_window(old);
 		if (sa->handover)
 			espmob_handover_retire(old, sa->handover);
 	}

@@ -3,7 +3,8 @@
 """Re-inject captured ESP packets, as an on-path attacker would.
 
   replay.py --pcap FILE --iface IF --dmac MAC [--smac MAC] [--spi SPI]...
-            [--src ADDR] [--dst ADDR] [--max N]
+            [--src ADDR] [--dst ADDR] [--max N] [--last N] [--before NS]
+            [--seq-min N] [--seq-max N]
 
 Sends the ESP (and ESP-in-UDP) packets of FILE out of IF in fresh
 Ethernet frames. --src/--dst rewrite the outer addresses (the IPv4
@@ -67,17 +68,28 @@ def main():
     ap.add_argument('--dst')
     ap.add_argument('--encap-port', type=int, action='append', default=[])
     ap.add_argument('--max', type=int, default=1 << 30)
+    ap.add_argument('--last', type=int, default=0,
+                    help='send only the last N matching packets')
+    ap.add_argument('--seq-min', type=int, default=0,
+                    help='only packets with an ESP sequence number >= this')
+    ap.add_argument('--seq-max', type=int, default=1 << 32,
+                    help='only packets with an ESP sequence number <= this')
+    ap.add_argument('--before', type=int, default=0,
+                    help='only packets captured before this time '
+                    '(CLOCK_REALTIME, ns)')
     a = ap.parse_args()
     pcapio.ENCAP_PORTS.update(a.encap_port)
     spis = {int(s, 0) for s in a.spi}
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((a.iface, 0))
-    sent = 0
-    for _, lt, frame in pcapio.read_pcap(a.pcap):
-        if sent >= a.max:
+    picked = []
+    for ts, lt, frame in pcapio.read_pcap(a.pcap):
+        if a.before and ts * 1e9 >= a.before:
             break
         p = pcapio.dissect(lt, frame)
         if p is None or not p.esp or (spis and p.spi not in spis):
+            continue
+        if not a.seq_min <= p.seq <= a.seq_max:
             continue
         _, l3 = pcapio.l3_of(lt, frame)
         if l3[0] >> 4 == 4:
@@ -86,10 +98,15 @@ def main():
             whole = 40 + struct.unpack('!H', l3[4:6])[0]
         if whole > len(l3):
             continue  # cut by the capture's snap length: not replayable
-        l3, etype = rewrite(l3[:whole], a.src, a.dst)
+        picked.append(l3[:whole])
+        if not a.last and len(picked) >= a.max:
+            break
+    if a.last:
+        picked = picked[-a.last:]
+    for l3 in picked[:a.max]:
+        l3, etype = rewrite(l3, a.src, a.dst)
         s.send(mac(a.dmac) + mac(a.smac) + struct.pack('!H', etype) + l3)
-        sent += 1
-    print(sent)
+    print(min(len(picked), a.max))
     return 0
 
 
