@@ -266,16 +266,24 @@ static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
 		if (sa->moved) {
 			res->states++;
 			res->transforms_kept += keeps_transform;
+			/* the old state's deletion is audited by retire.c */
+			xfrm_audit_state_add(sa->new, 1, true);
 		} else {
 			xfrm_state_delete(sa->new);
 		}
 	}
 
+	/*
+	 * Audited as xfrm_user's requests are: an audited gateway keeps the
+	 * trail of every policy and SA that a migration adds and deletes.
+	 */
 	list_for_each_entry(ep, &ctx->pols, list) {
 		if (!ep->inserted)
 			continue;	/* expired meanwhile: not moved */
 		if (ep->reselect)
 			xfrm_policy_delete(ep->old, ep->dir);
+		xfrm_audit_policy_delete(ep->old, 1, true);
+		xfrm_audit_policy_add(ep->new, 1, true);
 		res->policies++;
 	}
 

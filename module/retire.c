@@ -68,7 +68,8 @@ static void retire_work(struct work_struct *work)
 	en = r->en;
 	for (i = 0; i < r->n; i++) {
 		/* -ESRCH if a key manager or a flush deleted it meanwhile */
-		xfrm_state_delete(r->states[i]);
+		if (!xfrm_state_delete(r->states[i]))
+			xfrm_audit_state_delete(r->states[i], 1, false);
 		cond_resched();
 	}
 	/* after the deletions: see espmob_retirement_holds() */
