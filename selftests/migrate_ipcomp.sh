@@ -80,6 +80,14 @@ if ! xf_topo || ! "$IP" -n "$NS_T" -batch - <<-EOF; then
 	xfrm policy add src $TA4/32 dst $S4/32 dir out tmpl proto ah reqid 7 mode transport tmpl proto esp reqid 7 mode transport
 	xfrm policy add src $S4/32 dst $TA4/32 dir in tmpl proto ah reqid 7 mode transport tmpl proto esp reqid 7 mode transport
 	EOF
+	# a kernel built without AH (the debug lane's) has no AH type at all
+	if "$IP" -n "${NS_T:-none}" xfrm state add src "$TA4" dst "$S4" proto ah \
+		spi 0x5003 mode transport auth sha256 "$(xf_key 0x5003)" 2>&1 |
+		grep -q 'Requested type not found'; then
+		skip "AH + ESP transport, by endpoints" "this kernel has no AH"
+		skip "the module counts the refusal as a failure, no migration" "this kernel has no AH"
+		tap_finish
+	fi
 	not_ok "AH: setup"
 	tap_finish
 fi
