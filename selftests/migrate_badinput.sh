@@ -70,8 +70,8 @@ usage() {
 			"exit $rc: $(cat "$XF_TMP/usage.err")"
 	fi
 }
-# without "to", the third address is the first word that is not a keyword
-usage "no 'to'" "unknown keyword \"$TB4\"" from "$TA4" "$S4" "$TB4" "$S4"
+# without "to", the third address is where "to" was missing
+usage "no 'to'" "missing \"to\" before \"$TB4\"" from "$TA4" "$S4" "$TB4" "$S4"
 usage "three addresses" '"to" needs two addresses, local and remote' \
 	from "$TA4" "$S4" to "$TB4"
 usage "not an address" 'to: invalid address "10.0.0.x"' \

@@ -112,48 +112,62 @@ int espmob_no_args(struct espmob_ctx *ctx, char **argv)
 	return espmob_usage(ctx, argv[0], "unexpected \"%s\"", argv[1]);
 }
 
+/*
+ * A failure's result line on stdout, for whoever reads stdout as answers:
+ * in batch mode every request answers with one line, and with -j (batch
+ * or not) a failure is a JSON object {"error":..., "status":N}, the way a
+ * script reading "ip -j" gets a value to parse. The message itself has
+ * gone to stderr already.
+ */
+static void report_failure(struct espmob_ctx *ctx, int status)
+{
+	if ((ctx->line || ctx->json) && !ctx->failure_printed)
+		print_failure(ctx, status);
+}
+
+/* Runs one command line or batch line; returns ESPMOB_*. */
 static int run_command(struct espmob_ctx *ctx, int argc, char **argv)
 {
 	const struct command *c = find_command(argv[0]);
+	int status;
 
-	if (!c) {
+	ctx->failure_printed = false;
+	if (c) {
+		status = c->run(ctx, argc, argv);
+	} else {
 		espmob_error(ctx, "unknown command \"%s\", try \"espmob -h\"",
 			     argv[0]);
-		return ESPMOB_USAGE;
+		status = ESPMOB_USAGE;
 	}
-	return c->run(ctx, argc, argv);
+	if (status != ESPMOB_OK)
+		report_failure(ctx, status);
+	return status;
 }
 
-/* Runs one batch line; returns ESPMOB_* and prints a failure's result line. */
+/* Runs one batch line; returns ESPMOB_*, or -1 at the end of the input. */
 static int run_line(struct espmob_ctx *ctx, FILE *f, char *line, char **argv)
 {
-	int len, argc, status;
+	int len, argc;
 
 	len = batch_read_line(f, line);
 	if (len == BATCH_EOF)
 		return -1;
 	ctx->line++;
+	ctx->failure_printed = false;
 	if (len == BATCH_TOO_LONG) {
 		espmob_error(ctx, "line longer than %d bytes", BATCH_LINE_MAX);
-		status = ESPMOB_USAGE;
 	} else if (len == BATCH_NUL) {
 		espmob_error(ctx, "NUL byte in line");
-		status = ESPMOB_USAGE;
 	} else {
 		argc = split_args(line, argv, BATCH_MAX_ARGS);
 		if (argc == 0)
 			return ESPMOB_OK;
-		if (argc < 0) {
-			espmob_error(ctx, "too many words");
-			status = ESPMOB_USAGE;
-		} else {
-			status = run_command(ctx, argc, argv);
-		}
+		if (argc > 0)
+			return run_command(ctx, argc, argv);
+		espmob_error(ctx, "too many words");
 	}
-	/* a reader of stdout gets one line per request, failed or not */
-	if (status != ESPMOB_OK)
-		print_failure(ctx, status);
-	return status;
+	report_failure(ctx, ESPMOB_USAGE);
+	return ESPMOB_USAGE;
 }
 
 static int run_batch(struct espmob_ctx *ctx, const char *path)
@@ -170,7 +184,8 @@ static int run_batch(struct espmob_ctx *ctx, const char *path)
 	}
 	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!f) {
-		espmob_error(ctx, "cannot open %s: %s", path, strerror(errno));
+		espmob_error(ctx, "cannot open batch file %s: %s", path,
+			     strerror(errno));
 		result = ESPMOB_ERR;
 		goto out;
 	}
@@ -188,6 +203,8 @@ static int run_batch(struct espmob_ctx *ctx, const char *path)
 out:
 	free(line);
 	free(argv);
+	if (!ctx->line && result != ESPMOB_OK)
+		report_failure(ctx, result);	/* before any request */
 	return result;
 }
 
@@ -200,6 +217,25 @@ static const char *option_name(const char *arg)
 	if (arg[0] == '-')
 		arg++;
 	return arg;
+}
+
+/* A failure before any command ran: message, usage, JSON object. */
+static int global_failure(struct espmob_ctx *ctx, bool show_usage,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int global_failure(struct espmob_ctx *ctx, bool show_usage,
+			  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(ctx, fmt, ap);
+	va_end(ap);
+	if (show_usage)
+		usage(stderr);
+	report_failure(ctx, ESPMOB_USAGE);
+	return ESPMOB_USAGE;
 }
 
 int espmob_main(int argc, char **argv)
@@ -221,11 +257,10 @@ int espmob_main(int argc, char **argv)
 			return ESPMOB_OK;
 		} else if (!strcmp(opt, "n") || !strcmp(opt, "netns") ||
 			   !strcmp(opt, "batch")) {
-			if (argc < 2) {
-				fprintf(stderr, "espmob: option \"%s\" needs an argument\n",
-					argv[0]);
-				return ESPMOB_USAGE;
-			}
+			if (argc < 2)
+				return global_failure(&ctx, false,
+						      "option \"%s\" needs an argument",
+						      argv[0]);
 			if (opt[0] == 'n')
 				ctx.netns = argv[1];
 			else
@@ -233,21 +268,19 @@ int espmob_main(int argc, char **argv)
 			argc--;
 			argv++;
 		} else {
-			fprintf(stderr, "espmob: unknown option \"%s\"\n",
-				argv[0]);
-			usage(stderr);
-			return ESPMOB_USAGE;
+			return global_failure(&ctx, true,
+					      "unknown option \"%s\"", argv[0]);
 		}
 	}
 
-	if (batch ? argc != 0 : argc == 0) {
-		if (batch)
-			fprintf(stderr, "espmob: -batch takes no command\n");
-		usage(stderr);
-		return ESPMOB_USAGE;
-	}
-	if (ctx.netns && espmob_enter_netns(&ctx, ctx.netns) < 0)
+	if (batch && argc != 0)
+		return global_failure(&ctx, true, "-batch takes no command");
+	if (!batch && argc == 0)
+		return global_failure(&ctx, true, "missing command");
+	if (ctx.netns && espmob_enter_netns(&ctx, ctx.netns) < 0) {
+		report_failure(&ctx, ESPMOB_ERR);
 		return ESPMOB_ERR;
+	}
 
 	status = batch ? run_batch(&ctx, batch) : run_command(&ctx, argc, argv);
 	if (ctx.nl)

@@ -42,6 +42,12 @@ struct espmob_ctx {
 	/* batch mode: the line being run (0 outside batch mode) */
 	unsigned long line;
 
+	/*
+	 * The running command printed its failure's result line itself
+	 * (version's JSON object), so the dispatcher must not add one.
+	 */
+	bool failure_printed;
+
 	/* the last error, without "espmob: " or a line prefix */
 	char errmsg[512];
 };

@@ -344,7 +344,7 @@ int nl_talk(struct espmob_ctx *ctx, struct mnl_socket *nl,
 {
 	uint32_t portid = mnl_socket_get_portid(nl);
 	uint32_t seq = ++ctx->seq;
-	char *buf;
+	char *buf, why[128];
 	int ret;
 
 	ctx->errmsg[0] = '\0';
@@ -353,7 +353,7 @@ int nl_talk(struct espmob_ctx *ctx, struct mnl_socket *nl,
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		ret = -errno;
 		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "send: %s",
-			 strerror(errno));
+			 nl_strerror(-ret, why, sizeof(why)));
 		return ret;
 	}
 
@@ -373,7 +373,8 @@ int nl_talk(struct espmob_ctx *ctx, struct mnl_socket *nl,
 				continue;
 			ret = -errno;
 			snprintf(ctx->errmsg, sizeof(ctx->errmsg),
-				 "receive: %s", strerror(errno));
+				 "receive: %s",
+				 nl_strerror(-ret, why, sizeof(why)));
 			goto out;
 		}
 		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
@@ -401,7 +402,8 @@ int nl_talk(struct espmob_ctx *ctx, struct mnl_socket *nl,
 				if (ret)
 					snprintf(ctx->errmsg,
 						 sizeof(ctx->errmsg), "%s",
-						 strerror(-ret));
+						 nl_strerror(-ret, why,
+							     sizeof(why)));
 				goto out;
 			case NLMSG_OVERRUN:
 				ret = -ENOBUFS;
@@ -523,9 +525,13 @@ int genl_init(struct espmob_ctx *ctx)
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ESPMOB_GENL_NAME);
 	err = nl_talk(ctx, ctx->nl, nlh, family_cb, &fi);
 	if (err == -ENOENT) {
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg),
-			 "generic netlink family \"%s\" not found, is esp_mobility.ko loaded? (%s)",
-			 ESPMOB_GENL_NAME, strerror(ENOENT));
+		/*
+		 * The controller's "No such file or directory" would send
+		 * people looking for a file: say what is missing and what to
+		 * do about it instead.
+		 */
+		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s",
+			 GENL_NO_MODULE_MSG);
 	} else if (!err && !fi.has_id) {
 		err = -EPROTO;
 		snprintf(ctx->errmsg, sizeof(ctx->errmsg),

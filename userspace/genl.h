@@ -46,9 +46,14 @@ int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
  */
 const char *nl_strerror(int err, char *buf, size_t len);
 
+/* genl_init()'s message when the family is not registered. */
+#define GENL_NO_MODULE_MSG \
+	"the esp_mobility module is not loaded; load it with \"modprobe esp_mobility\""
+
 /*
  * Opens ctx->nl and resolves the esp_mobility family id and its "migrate"
- * multicast group, once. Returns 0 or a negative errno with ctx->errmsg set.
+ * multicast group, once. Returns 0 or a negative errno with ctx->errmsg set;
+ * -ENOENT means the module is not loaded (GENL_NO_MODULE_MSG).
  */
 int genl_init(struct espmob_ctx *ctx);
 

@@ -60,8 +60,10 @@ static int get_info(struct espmob_ctx *ctx, struct espmob_info *info)
 
 	memset(info, 0, sizeof(*info));
 	err = genl_init(ctx);
-	if (err)
+	if (err) {
+		info->no_module = err == -ENOENT;
 		return err;
+	}
 	nlh = genl_start(buf, ctx->family_id, ESPMOB_CMD_GET_INFO,
 			 ESPMOB_GENL_VERSION, NLM_F_ACK);
 	err = nl_talk(ctx, ctx->nl, nlh, info_cb, info);
@@ -79,10 +81,17 @@ int cmd_version(struct espmob_ctx *ctx, int argc, char **argv)
 	if (argc > 1)
 		return espmob_no_args(ctx, argv);
 	err = get_info(ctx, &info);
-	/* the tool's own version is worth printing either way */
-	print_version(ctx, &info);
-	if (err) {
+	if (err)
 		espmob_error(ctx, "version: %s", ctx->errmsg);
+	/*
+	 * The tool's own version is worth printing either way, but a batch
+	 * request answers with one line: a failed one with its error line,
+	 * or with -j one object that is both the version and the error.
+	 */
+	if (!err || ctx->json || !ctx->line)
+		print_version(ctx, &info, err ? ESPMOB_ERR : ESPMOB_OK);
+	if (err) {
+		ctx->failure_printed = ctx->json;
 		return ESPMOB_ERR;
 	}
 	if (info.has_abi && info.abi != ESPMOB_ABI_VERSION)

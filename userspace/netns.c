@@ -33,8 +33,9 @@ int espmob_enter_netns(struct espmob_ctx *ctx, const char *name)
 	}
 	err = setns(fd, CLONE_NEWNET);
 	if (err < 0)
-		espmob_error(ctx, "cannot enter network namespace \"%s\": %s",
-			     name, strerror(errno));
+		espmob_error(ctx, "cannot enter network namespace \"%s\": %s%s",
+			     name, strerror(errno), errno == EPERM ?
+			     ": espmob -n needs CAP_SYS_ADMIN" : "");
 	close(fd);
 	return err < 0 ? -1 : 0;
 }

@@ -131,11 +131,39 @@ static const char *value_of(struct words *w, const char *kw, const char *what)
 	return w->argv[w->i++];
 }
 
+/* The words that start a part of a migrate or show command. */
+static bool is_keyword(const char *s)
+{
+	static const char *const kws[] = {
+		"from", "to", "spi", "reqid", "if_id", "mark", "encap",
+		"policy", "dry-run",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
+		if (!strcmp(s, kws[i]))
+			return true;
+	return false;
+}
+
+static bool is_addr(const char *s)
+{
+	struct espmob_addr a;
+
+	return parse_addr(s, &a) == 0;
+}
+
 static int endpoints(struct words *w, const char *kw,
 		     struct espmob_endpoints *ep)
 {
 	char *local, *remote;
+	int i;
 
+	/* "from A to B C": name the keyword that came too early */
+	for (i = w->i; i < w->i + 2 && i < w->argc; i++)
+		if (is_keyword(w->argv[i]))
+			return fail(w, "\"%s\" needs two addresses, local and remote, before \"%s\"",
+				    kw, w->argv[i]);
 	if (w->i + 2 > w->argc)
 		return fail(w, "\"%s\" needs two addresses, local and remote",
 			    kw);
@@ -305,6 +333,14 @@ static int migrate_word(struct words *w, struct migrate_req *req,
 		req->flags |= ESPMOB_F_DRY_RUN;
 		return 0;
 	}
+	/* an address where a keyword belongs: the keyword is missing */
+	if (is_addr(kw) && !*has_from)
+		return fail(w, "missing \"from\" before \"%s\"", kw);
+	if (is_addr(kw) && !*has_to)
+		return fail(w, "missing \"to\" before \"%s\"", kw);
+	if (is_addr(kw))
+		return fail(w, "unexpected address \"%s\" (\"from\" and \"to\" take two each)",
+			    kw);
 	return fail(w, "unknown keyword \"%s\"", kw);
 }
 
@@ -333,7 +369,15 @@ int parse_show(int argc, char **argv, struct espmob_endpoints *ep,
 
 	memset(ep, 0, sizeof(*ep));
 	err[0] = '\0';
-	if (expect(&w, "from", "show") < 0 || endpoints(&w, "from", ep) < 0)
+	if (w.i >= w.argc)
+		return fail(&w, "missing \"from LOCAL REMOTE\"");
+	if (is_addr(w.argv[w.i]))
+		return fail(&w, "missing \"from\" before \"%s\"",
+			    w.argv[w.i]);
+	if (strcmp(w.argv[w.i], "from"))
+		return fail(&w, "expected \"from\", not \"%s\"", w.argv[w.i]);
+	w.i++;
+	if (endpoints(&w, "from", ep) < 0)
 		return -1;
 	if (w.i < w.argc)
 		return fail(&w, "unexpected \"%s\"", w.argv[w.i]);

@@ -36,8 +36,15 @@ static void finish_line(void)
 	fflush(stdout);
 }
 
+static void json_failure(struct json *j, const struct espmob_ctx *ctx,
+			 int status)
+{
+	json_str(j, "error", ctx->errmsg);
+	json_u64(j, "status", status);
+}
+
 void print_version(const struct espmob_ctx *ctx,
-		   const struct espmob_info *info)
+		   const struct espmob_info *info, int status)
 {
 	struct json j;
 
@@ -46,8 +53,8 @@ void print_version(const struct espmob_ctx *ctx,
 			printf("espmob %s, module ABI %" PRIu32,
 			       ESPMOB_TOOL_VERSION, info->abi);
 		else
-			printf("espmob %s, module not loaded",
-			       ESPMOB_TOOL_VERSION);
+			printf("espmob %s, module %s", ESPMOB_TOOL_VERSION,
+			       info->no_module ? "not loaded" : "ABI unknown");
 		finish_line();
 		return;
 	}
@@ -58,6 +65,8 @@ void print_version(const struct espmob_ctx *ctx,
 		json_u64(&j, "abi", info->abi);
 	else
 		json_null(&j, "abi");
+	if (status != ESPMOB_OK)
+		json_failure(&j, ctx, status);
 	json_obj_close(&j);
 	json_finish(&j);
 }
@@ -254,8 +263,7 @@ void print_failure(const struct espmob_ctx *ctx, int status)
 	}
 	json_init(&j, stdout);
 	json_obj_open(&j, NULL);
-	json_str(&j, "error", ctx->errmsg);
-	json_u64(&j, "status", status);
+	json_failure(&j, ctx, status);
 	json_obj_close(&j);
 	json_finish(&j);
 }

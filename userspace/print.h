@@ -10,6 +10,7 @@
 
 /* ESPMOB_CMD_GET_INFO's answer. */
 struct espmob_info {
+	bool no_module;		/* the family is not registered */
 	bool has_abi;
 	uint32_t abi;
 	bool has_stats;
@@ -21,14 +22,21 @@ struct espmob_info {
 const char *dir_name(uint8_t dir);
 const char *addr_str(const struct espmob_addr *a, char *buf, size_t size);
 
+/*
+ * "espmob 0.1, module ABI 1". For a failed request (status not
+ * ESPMOB_OK) the JSON object also carries print_failure()'s members.
+ */
 void print_version(const struct espmob_ctx *ctx,
-		   const struct espmob_info *info);
+		   const struct espmob_info *info, int status);
 void print_stats(const struct espmob_ctx *ctx, const struct espmob_info *info);
 void print_migrate_result(const struct espmob_ctx *ctx,
 			  const struct migrate_result *res);
 void print_migrate_ntf(const struct espmob_ctx *ctx,
 		       const struct migrate_ntf *ntf);
-/* Batch mode: the result line of a failed request (status 1 or 2). */
+/*
+ * The result line of a failed request (status 1 or 2): "error: MESSAGE",
+ * or with -j {"error":"MESSAGE","status":N}; MESSAGE is ctx->errmsg.
+ */
 void print_failure(const struct espmob_ctx *ctx, int status);
 
 #endif /* ESPMOB_PRINT_H */

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libmnl/libmnl.h>
@@ -43,6 +44,7 @@ struct item {
 struct show {
 	struct espmob_ctx *ctx;
 	const struct espmob_endpoints *ep;
+	FILE *out;		/* the whole answer, printed only on success */
 	struct json j;
 	unsigned int states, policies;
 };
@@ -109,31 +111,31 @@ static const char *proto_name(uint8_t proto)
 	}
 }
 
-static void print_item_text(const struct item *it)
+static void print_item_text(FILE *f, const struct item *it)
 {
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 
 	if (it->is_policy)
-		printf("policy index %" PRIu32 " dir %s mode %s src %s/%u dst %s/%u",
+		fprintf(f, "policy index %" PRIu32 " dir %s mode %s src %s/%u dst %s/%u",
 		       it->index, dir_name(it->dir), mode_name(it->mode),
 		       addr_str(&it->src, s, sizeof(s)), it->plen_s,
 		       addr_str(&it->dst, d, sizeof(d)), it->plen_d);
 	else
-		printf("sa spi 0x%08" PRIx32 " proto %s mode %s dir %s src %s dst %s",
+		fprintf(f, "sa spi 0x%08" PRIx32 " proto %s mode %s dir %s src %s dst %s",
 		       it->spi, proto_name(it->proto), mode_name(it->mode),
 		       dir_name(it->dir), addr_str(&it->src, s, sizeof(s)),
 		       addr_str(&it->dst, d, sizeof(d)));
 	if (it->has_reqid)
-		printf(" reqid %" PRIu32, it->reqid);
+		fprintf(f, " reqid %" PRIu32, it->reqid);
 	if (it->has_encap)
-		printf(" encap %s %u %u",
+		fprintf(f, " encap %s %u %u",
 		       it->encap_type == UDP_ENCAP_ESPINUDP ? "espinudp" : "other",
 		       it->encap_sport, it->encap_dport);
 	if (it->has_mark)
-		printf(" mark 0x%" PRIx32 "/0x%" PRIx32, it->mark.v, it->mark.m);
+		fprintf(f, " mark 0x%" PRIx32 "/0x%" PRIx32, it->mark.v, it->mark.m);
 	if (it->has_if_id)
-		printf(" if_id %" PRIu32, it->if_id);
-	putchar('\n');
+		fprintf(f, " if_id %" PRIu32, it->if_id);
+	fputc('\n', f);
 }
 
 static void print_item_json(struct json *j, const struct item *it)
@@ -181,7 +183,7 @@ static void emit(struct show *sh, const struct item *it)
 	if (sh->ctx->json)
 		print_item_json(&sh->j, it);
 	else
-		print_item_text(it);
+		print_item_text(sh->out, it);
 	if (it->is_policy)
 		sh->policies++;
 	else
@@ -325,12 +327,24 @@ static int dump(struct show *sh, struct mnl_socket *nl, uint16_t type,
 	return nl_talk(sh->ctx, nl, nlh, cb, sh);
 }
 
+/*
+ * Copies what show gathered in mem to stdout; false if it could not.
+ * open_memstream() updates *buf and *len at each fflush().
+ */
+static bool flush_answer(FILE *mem, char *const *buf, const size_t *len)
+{
+	if (fflush(mem) == EOF || ferror(mem))
+		return false;
+	return fwrite(*buf, 1, *len, stdout) == *len && fflush(stdout) != EOF;
+}
+
 int cmd_show(struct espmob_ctx *ctx, int argc, char **argv)
 {
 	struct espmob_endpoints ep;
 	struct show sh = { .ctx = ctx, .ep = &ep };
 	struct mnl_socket *nl;
-	char err[256];
+	char err[256], *buf = NULL;
+	size_t len = 0;
 	int ret;
 
 	if (parse_show(argc, argv, &ep, err, sizeof(err)) < 0)
@@ -341,7 +355,18 @@ int cmd_show(struct espmob_ctx *ctx, int argc, char **argv)
 			     strerror(errno));
 		return ESPMOB_ERR;
 	}
-	json_init(&sh.j, stdout);
+	/*
+	 * Gathered first and printed whole on success, so that a failure
+	 * (EPERM on the first dump, say) prints no half answer before its
+	 * error line or object.
+	 */
+	sh.out = open_memstream(&buf, &len);
+	if (!sh.out) {
+		mnl_socket_close(nl);
+		espmob_error(ctx, "show: %s", strerror(errno));
+		return ESPMOB_ERR;
+	}
+	json_init(&sh.j, sh.out);
 	if (ctx->json) {
 		json_obj_open(&sh.j, NULL);
 		json_arr_open(&sh.j, "states");
@@ -358,11 +383,15 @@ int cmd_show(struct espmob_ctx *ctx, int argc, char **argv)
 		json_obj_close(&sh.j);
 		json_finish(&sh.j);
 	}
-	fflush(stdout);
 	mnl_socket_close(nl);
 	if (ret) {
 		espmob_error(ctx, "show: %s", ctx->errmsg);
-		return ESPMOB_ERR;
+	} else if (!flush_answer(sh.out, &buf, &len)) {
+		ret = -EIO;
+		espmob_error(ctx, "show: writing the answer: %s",
+			     strerror(errno ?: EIO));
 	}
-	return ESPMOB_OK;
+	fclose(sh.out);
+	free(buf);
+	return ret ? ESPMOB_ERR : ESPMOB_OK;
 }

@@ -344,9 +344,14 @@ int cmd_vici(struct espmob_ctx *ctx, int argc, char **argv)
 	int i, ret;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "socket") && i + 1 < argc)
+		if ((!strcmp(argv[i], "socket") || !strcmp(argv[i], "record")) &&
+		    i + 1 == argc)
+			return espmob_usage(ctx, argv[0], "\"%s\" needs a %s",
+					    argv[i], argv[i][0] == 's' ?
+					    "PATH" : "DIR");
+		if (!strcmp(argv[i], "socket"))
 			path = argv[++i];
-		else if (!strcmp(argv[i], "record") && i + 1 < argc)
+		else if (!strcmp(argv[i], "record"))
 			record = argv[++i];
 		else if (!strcmp(argv[i], "dry-run"))
 			b.dry_run = true;

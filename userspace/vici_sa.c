@@ -274,7 +274,7 @@ static int ike_rekey(struct vici_sa_cache *c, const struct vici_node *sec,
 	if (!o || !n || parse_ike_keys(o, &old_ike, err, errlen) ||
 	    parse_ike_keys(n, &new_ike, err, errlen))
 		return o && n ? -1 :
-			sa_error(err, errlen, "ike-rekey without old/new");
+			sa_error(err, errlen, "no old and new sections");
 	copy_name(new_ike.name, sec->name);
 	cached = vici_cache_find(c, old_ike.uniqueid);
 	if (cached) {
@@ -297,7 +297,7 @@ static int child_event(struct vici_sa_cache *c, const struct vici_node *sec,
 	if (parse_ike_keys(sec, &ike, err, errlen))
 		return -1;
 	if (!kids)
-		return sa_error(err, errlen, "child event without child-sas");
+		return sa_error(err, errlen, "no child-sas section");
 	ike.n_children = 0;
 	if (cache_put(c, &ike, true, err, errlen))
 		return -1;
@@ -361,8 +361,7 @@ int vici_cache_event(struct vici_sa_cache *c, const char *event,
 	    strcmp(event, "child-updown") && strcmp(event, "child-rekey"))
 		return 0;
 	if (!sec)
-		return sa_error(err, errlen, "%s without an IKE_SA section",
-				event);
+		return sa_error(err, errlen, "no IKE_SA section");
 	if (!strcmp(event, "ike-updown")) {
 		if (parse_ike_keys(sec, &ike, err, errlen))
 			return -1;
@@ -415,7 +414,7 @@ int vici_update_request(struct vici_sa_cache *c, const struct vici_node *root,
 	memset(u, 0, sizeof(*u));
 	memset(req, 0, sizeof(*req));
 	if (!sec)
-		return sa_error(err, errlen, "ike-update without IKE_SA");
+		return sa_error(err, errlen, "no IKE_SA section");
 	if (parse_ike_keys(sec, &ike, err, errlen))
 		return -1;
 	u->ike_id = ike.uniqueid;
@@ -427,11 +426,10 @@ int vici_update_request(struct vici_sa_cache *c, const struct vici_node *root,
 		return -1;
 	if ((lport && parse_port16(lport, &u->new_local_port)) ||
 	    (rport && parse_port16(rport, &u->new_remote_port)))
-		return sa_error(err, errlen, "ike-update: bad port");
+		return sa_error(err, errlen, "bad port");
 	if (u->old_ep.local.family != u->old_ep.remote.family ||
 	    u->new_ep.local.family != u->new_ep.remote.family)
-		return sa_error(err, errlen,
-				"ike-update: mixed address families");
+		return sa_error(err, errlen, "mixed address families");
 
 	cached = vici_cache_find(c, ike.uniqueid);
 	if (!cached)

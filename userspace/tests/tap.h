@@ -74,6 +74,22 @@ has_str(const char *haystack, const char *needle, const char *fmt, ...)
 	return ret;
 }
 
+/* Passes if got is exactly want. */
+static bool __attribute__((format(printf, 3, 4), unused))
+is_str(const char *got, const char *want, const char *fmt, ...)
+{
+	va_list ap;
+	bool ret;
+
+	va_start(ap, fmt);
+	ret = vok(got && !strcmp(got, want), fmt, ap);
+	va_end(ap);
+	if (!ret)
+		printf("#   got  \"%s\"\n#   want \"%s\"\n",
+		       got ? got : "(null)", want);
+	return ret;
+}
+
 static void __attribute__((unused))
 skip(const char *name, const char *why)
 {

@@ -9,6 +9,7 @@
  * our own (the host has XFRM but no ESP, so no SAs), when we are root.
  */
 #include <errno.h>
+#include <grp.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -33,6 +34,16 @@ static void slurp(FILE *f, char *buf, size_t size)
 	fclose(f);
 }
 
+/* When set, run() drops to uid/gid 65534 (no capabilities) first. */
+static bool as_nobody;
+
+static void become_nobody(void)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+	    setresuid(65534, 65534, 65534) < 0)
+		exit(99);
+}
+
 /* Runs espmob with argv (NULL-terminated) and input on stdin. */
 static void run(struct run *r, const char *input, const char **argv)
 {
@@ -54,6 +65,8 @@ static void run(struct run *r, const char *input, const char **argv)
 		dup2(fileno(in), 0);
 		dup2(fileno(out), 1);
 		dup2(fileno(err), 2);
+		if (as_nobody)
+			become_nobody();
 		exit(espmob_main(argc, (char **)argv));
 	}
 	fclose(in);
@@ -73,6 +86,38 @@ static int count_lines(const char *s)
 }
 
 #define RUN(r, input, ...) run(r, input, (const char *[]){ "espmob", __VA_ARGS__, NULL })
+
+/*
+ * True if no line of s repeats a "word: " prefix ("espmob: show: show:"),
+ * the mark of two layers each adding the command name.
+ */
+static bool no_doubled_prefix(const char *s)
+{
+	const char *line, *p, *q, *next;
+	size_t n;
+
+	for (line = s; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		for (p = line; (q = strstr(p, ": ")) && q < next; p = q + 2) {
+			n = q - p;
+			if (n && !strncmp(q + 2, p, n) &&
+			    !strncmp(q + 2 + n, ": ", 2))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Exact stdout, stderr and exit status of one run. */
+static void expect_run(const struct run *r, int status, const char *out,
+		       const char *err, const char *name)
+{
+	is_u64(r->status, status, "%s: exit %d", name, status);
+	is_str(r->out, out, "  stdout exactly");
+	is_str(r->err, err, "  stderr exactly");
+	ok(no_doubled_prefix(r->err), "  no doubled prefix on stderr");
+}
 
 static void test_usage(void)
 {
@@ -237,11 +282,177 @@ static void test_show_policies(void)
 		"  with mark and if_id");
 }
 
+#define NO_MODULE \
+	"the esp_mobility module is not loaded; load it with \\\"modprobe esp_mobility\\\""
+#define NO_MODULE_TEXT \
+	"the esp_mobility module is not loaded; load it with \"modprobe esp_mobility\""
+
+/*
+ * Without the module (the host cannot load it): every command that needs
+ * it says what to do, once, without a misleading strerror; -j adds the
+ * error object on stdout; a batch request answers with exactly one line.
+ */
+static void test_no_module(void)
+{
+	static struct run r;
+
+	if (access("/sys/module/esp_mobility", F_OK) == 0) {
+		skip("messages without the module", "the module is loaded");
+		return;
+	}
+	RUN(&r, NULL, "stats");
+	expect_run(&r, 1, "", "espmob: stats: " NO_MODULE_TEXT "\n",
+		   "stats without the module");
+	RUN(&r, NULL, "-j", "stats");
+	expect_run(&r, 1, "{\"error\":\"stats: " NO_MODULE "\",\"status\":1}\n",
+		   "espmob: stats: " NO_MODULE_TEXT "\n",
+		   "-j stats without the module: the error object on stdout");
+	RUN(&r, NULL, "monitor");
+	expect_run(&r, 1, "", "espmob: monitor: " NO_MODULE_TEXT "\n",
+		   "monitor without the module");
+	RUN(&r, NULL, "migrate", "from", "192.0.2.1", "192.0.2.2", "to",
+	    "192.0.2.3", "192.0.2.2");
+	expect_run(&r, 1, "", "espmob: migrate: " NO_MODULE_TEXT "\n",
+		   "migrate without the module");
+	RUN(&r, NULL, "version");
+	expect_run(&r, 1, "espmob " ESPMOB_TOOL_VERSION ", module not loaded\n",
+		   "espmob: version: " NO_MODULE_TEXT "\n",
+		   "version without the module: the tool's version still");
+	RUN(&r, NULL, "-j", "version");
+	expect_run(&r, 1, "{\"tool\":\"" ESPMOB_TOOL_VERSION "\",\"abi\":null,"
+		   "\"error\":\"version: " NO_MODULE "\",\"status\":1}\n",
+		   "espmob: version: " NO_MODULE_TEXT "\n",
+		   "-j version without the module: one object, version and error");
+
+	RUN(&r, "version\n", "-batch", "-");
+	expect_run(&r, 1, "error: version: " NO_MODULE_TEXT "\n",
+		   "espmob: line 1: version: " NO_MODULE_TEXT "\n",
+		   "batch version without the module: one line");
+	RUN(&r, "version\nstats\n", "-j", "-force", "-batch", "-");
+	expect_run(&r, 1, "{\"tool\":\"" ESPMOB_TOOL_VERSION "\",\"abi\":null,"
+		   "\"error\":\"version: " NO_MODULE "\",\"status\":1}\n"
+		   "{\"error\":\"stats: " NO_MODULE "\",\"status\":1}\n",
+		   "espmob: line 1: version: " NO_MODULE_TEXT "\n"
+		   "espmob: line 2: stats: " NO_MODULE_TEXT "\n",
+		   "-j batch version, stats without the module: one object each");
+}
+
+#define SHOW_USAGE	"Usage: espmob show from LOCAL REMOTE\n"
+
+/* -j: a failing single command prints batch's error object on stdout. */
+static void test_json_failures(void)
+{
+	static struct run r;
+
+	RUN(&r, NULL, "show");
+	expect_run(&r, 2, "",
+		   "espmob: show: missing \"from LOCAL REMOTE\"\n" SHOW_USAGE,
+		   "show without from: one \"show:\"");
+	RUN(&r, NULL, "-j", "show");
+	expect_run(&r, 2,
+		   "{\"error\":\"show: missing \\\"from LOCAL REMOTE\\\"\",\"status\":2}\n",
+		   "espmob: show: missing \"from LOCAL REMOTE\"\n" SHOW_USAGE,
+		   "-j show without from: the error object on stdout");
+	RUN(&r, NULL, "show", "192.0.2.1", "192.0.2.2");
+	expect_run(&r, 2, "",
+		   "espmob: show: missing \"from\" before \"192.0.2.1\"\n"
+		   SHOW_USAGE, "show A B: from is missing");
+	RUN(&r, NULL, "-j", "migrate", "from", "192.0.2.1", "192.0.2.2",
+	    "192.0.2.3", "192.0.2.4");
+	is_u64(r.status, 2, "-j migrate without to: exit 2");
+	is_str(r.out, "{\"error\":\"migrate: missing \\\"to\\\" before \\\"192.0.2.3\\\"\",\"status\":2}\n",
+	       "  the error object says to is missing");
+	has_str(r.err, "espmob: migrate: missing \"to\" before \"192.0.2.3\"\n"
+		"Usage: espmob migrate from", "  the message and the syntax on stderr");
+	RUN(&r, NULL, "-j", "frob");
+	expect_run(&r, 2,
+		   "{\"error\":\"unknown command \\\"frob\\\", try \\\"espmob -h\\\"\",\"status\":2}\n",
+		   "espmob: unknown command \"frob\", try \"espmob -h\"\n",
+		   "-j with an unknown command");
+	RUN(&r, NULL, "-j", "-n", "../x", "stats");
+	expect_run(&r, 1,
+		   "{\"error\":\"invalid network namespace name \\\"../x\\\"\",\"status\":1}\n",
+		   "espmob: invalid network namespace name \"../x\"\n",
+		   "-j -n with a bad name");
+	RUN(&r, NULL, "-j", "-batch", "/nonexistent/espmob-batch");
+	expect_run(&r, 1,
+		   "{\"error\":\"cannot open batch file /nonexistent/espmob-batch: No such file or directory\",\"status\":1}\n",
+		   "espmob: cannot open batch file /nonexistent/espmob-batch: No such file or directory\n",
+		   "-j -batch of a missing file");
+	RUN(&r, NULL, "-j", "-n");
+	expect_run(&r, 2,
+		   "{\"error\":\"option \\\"-n\\\" needs an argument\",\"status\":2}\n",
+		   "espmob: option \"-n\" needs an argument\n",
+		   "-j -n without a name");
+	RUN(&r, NULL, "-j");
+	is_u64(r.status, 2, "-j alone: exit 2");
+	is_str(r.out, "{\"error\":\"missing command\",\"status\":2}\n",
+	       "  the error object on stdout");
+	has_str(r.err, "espmob: missing command\nUsage: espmob [-j]",
+		"  the message and the usage on stderr");
+	RUN(&r, NULL, "vici", "socket");
+	is_u64(r.status, 2, "vici socket without a path: exit 2");
+	has_str(r.err, "espmob: vici: \"socket\" needs a PATH\n",
+		"  says what socket lacks");
+}
+
+#define EPERM_HINT \
+	"Operation not permitted: espmob needs CAP_NET_ADMIN in the network namespace"
+
+/*
+ * Without CAP_NET_ADMIN, XFRM refuses show's dumps: the message names the
+ * capability, and -j prints the error object alone, no half answer. -n
+ * into a namespace needs CAP_SYS_ADMIN, and says so.
+ */
+static void test_unprivileged(void)
+{
+	static struct run r;
+	char ns[64], cmd[256];
+
+	if (geteuid() != 0) {
+		skip("messages without CAP_NET_ADMIN", "needs root to drop it");
+		return;
+	}
+	as_nobody = true;
+	RUN(&r, NULL, "show", "from", "192.0.2.1", "192.0.2.2");
+	expect_run(&r, 1, "", "espmob: show: " EPERM_HINT "\n",
+		   "show as uid 65534: names CAP_NET_ADMIN");
+	RUN(&r, NULL, "-j", "show", "from", "192.0.2.1", "192.0.2.2");
+	expect_run(&r, 1, "{\"error\":\"show: " EPERM_HINT "\",\"status\":1}\n",
+		   "espmob: show: " EPERM_HINT "\n",
+		   "-j show as uid 65534: only the error object");
+	RUN(&r, "show from 192.0.2.1 192.0.2.2\n", "-batch", "-");
+	expect_run(&r, 1, "error: show: " EPERM_HINT "\n",
+		   "espmob: line 1: show: " EPERM_HINT "\n",
+		   "batch show as uid 65534: one error line");
+	as_nobody = false;
+
+	snprintf(ns, sizeof(ns), "espmob-cli-%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "ip netns add %s >/dev/null 2>&1", ns);
+	if (system(cmd) != 0) {
+		skip("-n as uid 65534 names CAP_SYS_ADMIN", "ip netns add failed");
+		return;
+	}
+	as_nobody = true;
+	RUN(&r, NULL, "-n", ns, "stats");
+	as_nobody = false;
+	snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
+	if (system(cmd) != 0)
+		printf("# could not delete netns %s\n", ns);
+	snprintf(cmd, sizeof(cmd),
+		 "espmob: cannot enter network namespace \"%s\": Operation not permitted: espmob -n needs CAP_SYS_ADMIN\n",
+		 ns);
+	expect_run(&r, 1, "", cmd, "-n as uid 65534 names CAP_SYS_ADMIN");
+}
+
 int main(void)
 {
 	tap_start();
 	test_usage();
 	test_batch();
+	test_no_module();
+	test_json_failures();
+	test_unprivileged();
 	test_show_policies();
 	return tap_end();
 }

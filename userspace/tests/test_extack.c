@@ -183,6 +183,26 @@ static void test_acks(void)
 	has_str(ctx.errmsg, ", cookie 010203", "other cookies are shown in hex");
 }
 
+/* A refusal for want of CAP_NET_ADMIN says what espmob needs. */
+static void test_eperm(void)
+{
+	struct espmob_ctx ctx;
+	char why[128];
+	int ret;
+
+	ret = ack(&ctx, &(struct ack_opts){ .error = -EPERM });
+	is_u64(-ret, EPERM, "EPERM without extack returns EPERM");
+	is_str(ctx.errmsg,
+	       "Operation not permitted: espmob needs CAP_NET_ADMIN in the network namespace",
+	       "  and names the capability");
+	ack(&ctx, &(struct ack_opts){ .error = -EPERM, .msg = "refused" });
+	is_str(ctx.errmsg,
+	       "refused (Operation not permitted: espmob needs CAP_NET_ADMIN in the network namespace)",
+	       "EPERM with a message: the capability in the parentheses");
+	is_str(nl_strerror(EINVAL, why, sizeof(why)), "Invalid argument",
+	       "other errors are plain strerror");
+}
+
 static void test_truncated(void)
 {
 	struct espmob_ctx ctx = { 0 };
@@ -213,6 +233,7 @@ int main(void)
 	if (!ok(req != NULL, "request built"))
 		return tap_end();
 	test_acks();
+	test_eperm();
 	test_truncated();
 	return tap_end();
 }

@@ -29,7 +29,11 @@ static int migrate(const char *line, struct migrate_req *req)
 static const char base[] = "from 10.0.0.1 10.0.0.2 to 10.0.1.1 10.0.0.2";
 
 /* A migrate line that must fail, with err containing want. */
-static void bad(const char *args, const char *want)
+/*
+ * args must be refused with want in the message, or with exact set,
+ * with exactly want as the message.
+ */
+static void refused(const char *args, const char *want, bool exact)
 {
 	struct migrate_req req;
 	char line[8192];
@@ -37,11 +41,23 @@ static void bad(const char *args, const char *want)
 
 	snprintf(line, sizeof(line), "%s", args);
 	ret = migrate(line, &req);
-	if (ok(ret == -1, "migrate %.60s%s: refused", args,
-	       strlen(args) > 60 ? "..." : ""))
-		has_str(err, want, "  message names the problem");
-	else
+	if (!ok(ret == -1, "migrate %.60s%s: refused", args,
+		strlen(args) > 60 ? "..." : ""))
 		printf("#   parse_migrate returned %d\n", ret);
+	else if (exact)
+		is_str(err, want, "  with exactly the expected message");
+	else
+		has_str(err, want, "  message names the problem");
+}
+
+static void bad(const char *args, const char *want)
+{
+	refused(args, want, false);
+}
+
+static void bad_exact(const char *args, const char *want)
+{
+	refused(args, want, true);
 }
 
 /* base followed by extra, which must fail with want in the message. */
@@ -258,6 +274,43 @@ static void test_migrate_errors(void)
 		  "given twice");
 }
 
+/*
+ * A word in the wrong place names what is missing rather than calling an
+ * address an unknown keyword (issue #15).
+ */
+static void test_migrate_missing(void)
+{
+	bad_exact("from 192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4",
+		  "missing \"to\" before \"192.0.2.3\"");
+	bad_exact("from 192.0.2.1 192.0.2.2 spi 5 2001:db8::3 2001:db8::4",
+		  "missing \"to\" before \"2001:db8::3\"");
+	bad_exact("192.0.2.1 192.0.2.2 to 192.0.2.3 192.0.2.4",
+		  "missing \"from\" before \"192.0.2.1\"");
+	bad_exact("to 192.0.2.3 192.0.2.4 192.0.2.1 192.0.2.2",
+		  "missing \"from\" before \"192.0.2.1\"");
+	bad_exact("from 192.0.2.1 192.0.2.2 to 192.0.2.3 192.0.2.4 192.0.2.5",
+		  "unexpected address \"192.0.2.5\" (\"from\" and \"to\" take two each)");
+	bad_exact("from 192.0.2.1",
+		  "\"from\" needs two addresses, local and remote");
+	bad_exact("from 192.0.2.1 to 192.0.2.3 192.0.2.4",
+		  "\"from\" needs two addresses, local and remote, before \"to\"");
+	bad_exact("from to 192.0.2.3 192.0.2.4",
+		  "\"from\" needs two addresses, local and remote, before \"to\"");
+	bad_exact("from 192.0.2.1 192.0.2.2 to",
+		  "\"to\" needs two addresses, local and remote");
+	bad_exact("from 192.0.2.1 192.0.2.2 to spi 5",
+		  "\"to\" needs two addresses, local and remote, before \"spi\"");
+	bad_exact("from 192.0.2.1 192.0.2.2 to 192.0.2.3 dry-run",
+		  "\"to\" needs two addresses, local and remote, before \"dry-run\"");
+	bad_exact("from 192.0.2.1 192.0.2.2",
+		  "missing \"to NEW_LOCAL NEW_REMOTE\"");
+	bad_exact("to 192.0.2.3 192.0.2.4",
+		  "missing \"from OLD_LOCAL OLD_REMOTE\"");
+	bad_exact("", "missing \"from OLD_LOCAL OLD_REMOTE\"");
+	bad_exact("from 192.0.2.1 192.0.2.2 to 192.0.2.3 192.0.2.4 frob",
+		  "unknown keyword \"frob\"");
+}
+
 static void test_show(void)
 {
 	static char buf[256];
@@ -274,9 +327,16 @@ static void test_show(void)
 	ok(SHOW("from ::1 ::2") == 0 && ep.local.family == AF_INET6,
 	   "show from IPv6 endpoints");
 	ok(SHOW("") == -1, "show without from refused");
-	has_str(err, "missing \"from\"", "  says from is missing");
+	is_str(err, "missing \"from LOCAL REMOTE\"",
+	       "  says from is missing, without a second \"show:\"");
+	ok(SHOW("1.1.1.1 2.2.2.2") == -1, "show A B refused");
+	is_str(err, "missing \"from\" before \"1.1.1.1\"",
+	       "  says from is missing before the first address");
 	ok(SHOW("to 1.1.1.1 2.2.2.2") == -1, "show to ... refused");
+	is_str(err, "expected \"from\", not \"to\"", "  names the word");
 	ok(SHOW("from 1.1.1.1") == -1, "show with one address refused");
+	is_str(err, "\"from\" needs two addresses, local and remote",
+	       "  says two addresses are needed");
 	ok(SHOW("from 1.1.1.1 ::1") == -1, "show with mixed families refused");
 	ok(SHOW("from 1.1.1.1 2.2.2.2 spi 1") == -1,
 	   "show with trailing words refused");
@@ -385,6 +445,7 @@ int main(void)
 	test_migrate_full();
 	test_migrate_limits();
 	test_migrate_errors();
+	test_migrate_missing();
 	test_show();
 	test_batch_lines();
 	test_split();
