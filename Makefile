@@ -10,11 +10,16 @@
 KVER ?= $(shell scripts/kver 2>/dev/null)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 KSRC ?= $(CURDIR)/build/linux-source
+# `make` builds the test flavour of the module (fault injection, Kbuild);
+# the user flavour, without it, is what install, DKMS and the packages use.
+ESPMOB_FAULT_INJECTION ?= 1
+USER_MODULE_DIR := $(CURDIR)/build/module-user
+MODULE_SOURCES = Kbuild $(wildcard module/*.[ch] module/*/*.[ch] uapi/linux/*.h)
 
 export KVER KDIR KSRC
 
-.PHONY: all module userspace selftests clean check demo bench deps \
-	checkpatch sparse install
+.PHONY: all module module-user userspace selftests clean check demo bench \
+	deps checkpatch sparse install
 
 all: module userspace selftests
 
@@ -22,7 +27,16 @@ deps:
 	scripts/setup-deps
 
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 \
+		ESPMOB_FAULT_INJECTION=$(ESPMOB_FAULT_INJECTION) modules
+
+# The user flavour in build/module-user, from a copy of the sources: on
+# 6.1 an external module's objects live beside its sources, so the two
+# flavours cannot share one tree.
+module-user:
+	mkdir -p $(USER_MODULE_DIR)
+	cp -p --parents $(MODULE_SOURCES) $(USER_MODULE_DIR)/
+	$(MAKE) -C $(KDIR) M=$(USER_MODULE_DIR) W=1 modules
 
 userspace:
 	$(MAKE) -C userspace
@@ -32,7 +46,7 @@ selftests: userspace
 	$(MAKE) -C bench
 
 sparse:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 ESPMOB_FAULT_INJECTION=1 modules
 
 checkpatch:
 	perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
@@ -59,5 +73,6 @@ install: userspace
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(USER_MODULE_DIR)
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean

@@ -6,7 +6,7 @@
 # and debugfs). Fails allocation 1, 2, 3, ... of one request (fail-nth on
 # the requesting thread: every slab allocation the request makes, in the
 # netlink core, genetlink, the module and XFRM), and then step 1, 2, 3, ...
-# through the module's fail_step parameter, until a request runs clean;
+# through the test flavour's per-netns fail_step file, until a request runs clean;
 # after each failed request the XFRM tables must be as before
 # (debug/alloc_sweep.py). Prints TAP 13. The kmemleak scan afterwards is
 # check-debug's.
@@ -23,10 +23,10 @@ if [ "$(id -u)" != 0 ] || ! grep -q '^esp_mobility ' /proc/modules; then
 fi
 
 runs=("--mode failnth --family 4" "--mode failnth --family 6")
-if [ -w /sys/module/esp_mobility/parameters/fail_step ]; then
+if [ -w /proc/net/esp_mobility_fail_step ]; then
 	runs+=("--mode step --family 4" "--mode step --family 6")
 else
-	echo "# no fail_step parameter in this module: step sweep not run"
+	echo "# no /proc/net/esp_mobility_fail_step (not the test flavour): step sweep not run"
 fi
 [ -e /proc/self/fail-nth ] || echo "# no fail-nth (CONFIG_FAULT_INJECTION off?)"
 

@@ -8,8 +8,8 @@ an injected failure:
   --mode failnth  /proc/self/task/<tid>/fail-nth (failslab, every slab
                   allocation of the request's syscall: netlink core,
                   genetlink, the module, XFRM)
-  --mode step     the module's own fail_step parameter (its Nth fallible
-                  step fails with -ENOMEM)
+  --mode step     the test flavour's own fail_step file in the sweep's
+                  netns (its Nth fallible step fails with -ENOMEM)
 After each failed request the normalised `ip -s xfrm state/policy` must
 equal the snapshot taken before it; a request that succeeded although a
 failure was injected must leave the same tables as the final, clean
@@ -118,7 +118,8 @@ class FailNth:
 
 
 class FailStep:
-    PATH = "/sys/module/esp_mobility/parameters/fail_step"
+    # the calling thread's netns: armed after enter_netns()
+    PATH = "/proc/thread-self/net/esp_mobility_fail_step"
 
     def arm(self, n):
         with open(self.PATH, "w") as f:

@@ -63,6 +63,7 @@ build_module_in() {
 		cp -p "$f" "$scratch/module/"
 	done
 	cp -p "$top"/uapi/linux/*.h "$scratch/uapi/linux/"
-	nice -n 19 make -s -C "$tree" M="$scratch" modules
+	# the test flavour: the sweeps need its fault-injection file
+	nice -n 19 make -s -C "$tree" M="$scratch" ESPMOB_FAULT_INJECTION=1 modules
 	test -f "$scratch/esp_mobility.ko"
 }

@@ -9,6 +9,7 @@
 #include <uapi/linux/esp_mobility.h>
 
 #include "esp_mobility.h"
+#include "fault.h"
 
 static int __init espmob_init(void)
 {
@@ -22,13 +23,19 @@ static int __init espmob_init(void)
 	if (err)
 		goto err_retire;
 
-	err = espmob_nl_init();
+	err = espmob_fault_init();
 	if (err)
 		goto err_pernet;
+
+	err = espmob_nl_init();
+	if (err)
+		goto err_fault;
 
 	pr_info("esp_mobility: ABI %u loaded\n", ESPMOB_ABI_VERSION);
 	return 0;
 
+err_fault:
+	espmob_fault_exit();
 err_pernet:
 	espmob_pernet_exit();
 err_retire:
@@ -43,6 +50,7 @@ err_retire:
 static void __exit espmob_exit(void)
 {
 	espmob_nl_exit();
+	espmob_fault_exit();
 	espmob_pernet_exit();
 	espmob_retire_exit();
 }

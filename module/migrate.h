@@ -10,6 +10,8 @@
 
 #include <uapi/linux/esp_mobility.h>
 
+#include "fault.h"
+
 /* This host's address and the peer's, of one family. */
 struct espmob_endpoints {
 	xfrm_address_t local;
@@ -57,15 +59,6 @@ struct espmob_result {
 	u32 transforms_kept;	/* states moved with their crypto transform */
 	u64 duration_ns;
 };
-
-/* Fault injection: the fallible steps of one request, and which one fails */
-struct espmob_fault {
-	int armed;		/* fail step number armed (0: none) */
-	unsigned int step;	/* steps taken so far */
-};
-
-void espmob_fault_arm(struct espmob_fault *f);
-bool espmob_fault(struct espmob_fault *f);
 
 int espmob_migrate(struct net *net, const struct espmob_req *req,
 		   struct espmob_result *res, struct espmob_fault *fault,

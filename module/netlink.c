@@ -524,7 +524,7 @@ static int espmob_nl_migrate(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 
-	espmob_fault_arm(&fault);
+	espmob_fault_arm(net, &fault);
 	err = -ENOMEM;
 	reply = new_msg(&fault, result_size());
 	if (!reply) {

@@ -27,7 +27,8 @@
 #
 # Environment: XF_PY (python3 with the standard library; default
 # /usr/bin/python3: not a pyenv shim; run with -S, python starts slowly
-# over 9p), XF_FAIL_STEP (the module's fault injection file), XF_RATE
+# over 9p), XF_FAIL_STEP (the test flavour's per-netns fault injection
+# file, module/fault.c), XF_RATE
 # (stream packets/s), XF_PHASE (packets each traffic phase waits for).
 #
 # Timing: the guest is slow and shared, so nothing here is paced by the
@@ -37,7 +38,7 @@
 XF_PY=${XF_PY:-/usr/bin/python3}
 export PYTHONDONTWRITEBYTECODE=1
 XF_PCAP=$SELFTESTS/pcap
-XF_FAIL_STEP=${XF_FAIL_STEP:-/sys/module/esp_mobility/parameters/fail_step}
+XF_FAIL_STEP=${XF_FAIL_STEP:-/proc/net/esp_mobility_fail_step}
 XF_RATE=${XF_RATE:-1000}
 XF_PHASE=${XF_PHASE:-200}
 
@@ -788,5 +789,19 @@ xf_mac() {
 	"$IP" -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }'
 }
 
-# xf_fail_step_available: the fault-injection knob exists.
+# xf_fail_step_available: the loaded module is the test flavour, with its
+# fault-injection file (/proc/net is the calling process's netns; every
+# netns has one).
 xf_fail_step_available() { [ -w "$XF_FAIL_STEP" ]; }
+
+# xf_fail_step NS N: the next request in NS fails its Nth fallible step
+# (0: none). Another netns's requests neither see nor consume it.
+xf_fail_step() {
+	# shellcheck disable=SC2016
+	"$IP" netns exec "$1" sh -c 'echo "$1" >"$2"' sh "$2" "$XF_FAIL_STEP"
+}
+
+# xf_fail_step_armed NS: what is armed in NS (0: nothing)
+xf_fail_step_armed() {
+	"$IP" netns exec "$1" cat "$XF_FAIL_STEP"
+}

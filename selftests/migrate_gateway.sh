@@ -53,7 +53,7 @@ sweep() {
 	before=$(xf_sa_packets "$NS_S" "$spi" "$S4")
 	for ((n = 1; n < 200; n++)); do
 		i0=$(invalid) n0=$(nostates)
-		echo "$n" >"$XF_FAIL_STEP"
+		xf_fail_step "$NS_S" "$n"
 		if XF_SETTLE=0 xf_migrate "$NS_S" "$S4" "$TA4" "$S4" "$TB4"; then
 			done=$n
 			break
@@ -61,7 +61,7 @@ sweep() {
 		failures=$((failures + 1))
 		inv=$((inv + $(invalid) - i0)) nos=$((nos + $(nostates) - n0))
 	done
-	echo 0 >"$XF_FAIL_STEP"
+	xf_fail_step "$NS_S" 0
 	after=$(xf_sa_packets "$NS_S" "$spi" "$S4")
 	diag "$mode: $failures failed requests, success at step ${done:-never};" \
 		"XfrmInStateInvalid +$inv, XfrmInNoStates +$nos; inbound SA packets $before -> $after"

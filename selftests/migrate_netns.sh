@@ -9,6 +9,7 @@
 #   - leave T2's and S2's SAD and SPD byte-for-byte identical;
 #   - count in T1's module counters only (T2's stay at zero);
 #   - be seen by `espmob monitor` in T1 only (when espmob monitor works).
+# The test flavour's fail_step armed in T1 fails T1's next request only.
 # Then deleting T1 while T2 migrates, and a migration in a netns that is
 # being deleted, must not disturb T2 (the harness checks the kernel log).
 set -u
@@ -64,6 +65,52 @@ if [ -s "$XF_TMP/mon1" ] && [ ! -s "$XF_TMP/mon2" ]; then
 else
 	not_ok "the notification reaches T1's monitor only" \
 		"T1: $(cat "$XF_TMP/mon1")" "T2: $(cat "$XF_TMP/mon2")"
+fi
+
+# The test flavour's fault injection is per netns: armed in T1, it is
+# neither seen nor consumed by a request in T2; T1's next request fails
+# at the armed step (1: the reply, no listener is left) and changes
+# nothing, and the one after it succeeds.
+if xf_fail_step_available; then
+	xf_fail_step "$T1" 1
+	armed1=$(xf_fail_step_armed "$T1") armed2=$(xf_fail_step_armed "$T2")
+	if [ "$armed1" = 1 ] && [ "$armed2" = 0 ]; then
+		ok "fail_step armed in T1 only"
+	else
+		not_ok "fail_step armed in T1 only" "T1 $armed1, T2 $armed2"
+	fi
+	if xf_migrate "$T2" "$TA4" "$S4" "$TB4" "$S4" dry-run &&
+		[ "$(xf_jget states)" = 2 ] && [ "$(xf_fail_step_armed "$T1")" = 1 ]; then
+		ok "a request in T2 succeeds and leaves T1's fail_step armed"
+	else
+		not_ok "a request in T2 succeeds and leaves T1's fail_step armed" \
+			"$XF_OUT $XF_ERR" "T1 armed: $(xf_fail_step_armed "$T1")"
+	fi
+	b1=$(xf_sorted_dump "$T1")
+	if xf_migrate "$T1" "$TB4" "$S4" "$TA4" "$S4"; then
+		not_ok "T1's request fails at step 1: ENOMEM, no memory for the reply" "$XF_OUT"
+	elif [[ $XF_ERR == *"out of memory for the reply"* &&
+		$XF_ERR == *"Cannot allocate memory"* ]]; then
+		ok "T1's request fails at step 1: ENOMEM, no memory for the reply"
+	else
+		not_ok "T1's request fails at step 1: ENOMEM, no memory for the reply" "$XF_ERR"
+	fi
+	a1=$(xf_sorted_dump "$T1")
+	if xf_dumps_full && [ "$b1" = "$a1" ] && [ "$(xf_fail_step_armed "$T1")" = 0 ]; then
+		ok "the failed request changed nothing in T1 and consumed its fail_step"
+	else
+		not_ok "the failed request changed nothing in T1 and consumed its fail_step" \
+			${XF_EMPTY:+"$XF_EMPTY"} "T1 armed: $(xf_fail_step_armed "$T1")" \
+			"$(diff <(echo "$b1") <(echo "$a1") | head -20)"
+	fi
+	if xf_migrate "$T1" "$TB4" "$S4" "$TA4" "$S4" && [ "$(xf_jget states)" = 2 ] &&
+		xf_migrate "$T1" "$TA4" "$S4" "$TB4" "$S4"; then
+		ok "T1's next requests succeed"
+	else
+		not_ok "T1's next requests succeed" "$XF_OUT $XF_ERR"
+	fi
+else
+	skip "fail_step is per netns" "no $XF_FAIL_STEP: not the test flavour"
 fi
 
 # migrations racing with the deletion of their netns

@@ -4,8 +4,8 @@
 # migrate_rollback.sh: a migration that fails changes nothing.
 #
 # T holds a tunnel-mode CHILD SA and a transport-mode one (4 states, 5
-# policies). With the module's fail_step knob (XF_FAIL_STEP, default
-# /sys/module/esp_mobility/parameters/fail_step) set to N = 1, 2, ...,
+# policies). With the test flavour's fail_step knob in T's netns (XF_FAIL_STEP,
+# default /proc/net/esp_mobility_fail_step) set to N = 1, 2, ...,
 # the Nth fallible step of the next migration fails with ENOMEM; for every
 # N until a migration succeeds, the request must fail with a message and
 # the full `ip -s -s xfrm state` / `policy` dump (sorted) must be
@@ -85,7 +85,7 @@ st0=$("$ESPMOB" -n "$NS_T" -j stats 2>&1)
 before=$(xf_sorted_dump "$NS_T")
 bad=() msgs=() failures=0 n=1 done=
 while [ $n -le "$MAX_STEPS" ]; do
-	echo "$n" >"$XF_FAIL_STEP"
+	xf_fail_step "$NS_T" "$n"
 	if xf_migrate "$NS_T" "$TA4" "$S4" "$TB4" "$S4"; then
 		done=$n
 		break
@@ -101,7 +101,7 @@ while [ $n -le "$MAX_STEPS" ]; do
 	fi
 	n=$((n + 1))
 done
-echo 0 >"$XF_FAIL_STEP"
+xf_fail_step "$NS_T" 0
 diag "fault injection: $failures failing steps, success with fail_step=${done:-never}"
 # the reply and the notification come first: nothing may fail after the
 # commit, or a caller would be told that a migration it got did not happen

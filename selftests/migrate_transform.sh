@@ -98,7 +98,7 @@ if xf_fail_step_available; then
 	[ "$XF_T_LINK" = a ] && other=$TB4 || other=$TA4
 	bad=() n=1 done=
 	while [ $n -le "$MAX_STEPS" ]; do
-		echo "$n" >"$XF_FAIL_STEP"
+		xf_fail_step "$NS_T" "$n"
 		if xf_migrate "$NS_T" "$cur" "$S4" "$other" "$S4"; then
 			done=$n
 			xf_migrate "$NS_T" "$other" "$S4" "$cur" "$S4" ||
@@ -108,7 +108,7 @@ if xf_fail_step_available; then
 		flows "$cur" "$S4" || bad+=("step $n: traffic not decrypted after the rollback")
 		n=$((n + 1))
 	done
-	echo 0 >"$XF_FAIL_STEP"
+	xf_fail_step "$NS_T" 0
 	if [ -n "$done" ] && [ ${#bad[@]} = 0 ] && flows "$cur" "$S4"; then
 		ok "a failure at each of $((done - 1)) steps leaves the old SA encrypting and decrypting"
 	else

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Static checks of the kernel code, as TAP: a W=1 build without warnings,
-# sparse without findings, checkpatch --strict without findings. Builds a
+# sparse without findings, checkpatch --strict without findings, of the
+# test flavour (the user flavour minus fault.c: module-flavours.sh). Builds a
 # scratch copy under build/static so the tree's own objects are untouched.
 set -u
 
@@ -31,7 +32,8 @@ report() { # n name log
 }
 
 # 1. W=1: any compiler warning or error fails.
-make -s -C "$kdir" M="$scratch" W=1 modules >"$scratch/w1.out" 2>&1
+make -s -C "$kdir" M="$scratch" W=1 ESPMOB_FAULT_INJECTION=1 modules \
+	>"$scratch/w1.out" 2>&1
 rc=$?
 grep -E 'warning:|error:' "$scratch/w1.out" >"$scratch/w1.log"
 [ $rc -eq 0 ] || echo "build failed (exit $rc)" >>"$scratch/w1.log"
@@ -39,7 +41,8 @@ report 1 "W=1 build is warning-free" "$scratch/w1.log"
 
 # 2. sparse on every file (C=2 checks even up-to-date objects).
 if command -v sparse >/dev/null; then
-	make -s -C "$kdir" M="$scratch" C=2 W=1 modules >"$scratch/sparse.out" 2>&1
+	make -s -C "$kdir" M="$scratch" C=2 W=1 ESPMOB_FAULT_INJECTION=1 modules \
+		>"$scratch/sparse.out" 2>&1
 	grep -E 'warning:|error:' "$scratch/sparse.out" >"$scratch/sparse.log"
 	report 2 "sparse finds nothing" "$scratch/sparse.log"
 else
