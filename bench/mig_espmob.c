@@ -14,9 +14,10 @@
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include "uapi/linux/esp_mobility.h"
+#include "userspace/request.h"
 #include "mig.h"
 
-#define REQ_SIZE	2048
+#define REQ_SIZE	MIGRATE_MSG_MAX
 
 struct result {
 	uint32_t states, policies;
@@ -80,29 +81,18 @@ static int em_init(struct mig *g, unsigned int npeers)
 	return g->req ? 0 : -ENOMEM;
 }
 
-static void put_ep(struct nlmsghdr *nlh, int type, uint32_t local,
+static void set_ep(struct espmob_endpoints *ep, uint32_t local,
 		   uint32_t remote)
 {
-	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
-
-	mnl_attr_put(nlh, ESPMOB_EP_A_LOCAL_IPV4, 4, &local);
-	mnl_attr_put(nlh, ESPMOB_EP_A_REMOTE_IPV4, 4, &remote);
-	mnl_attr_nest_end(nlh, nest);
+	ep->local.family = AF_INET;
+	ep->local.v4.s_addr = local;
+	ep->remote.family = AF_INET;
+	ep->remote.v4.s_addr = remote;
 }
 
-static void put_policy(struct nlmsghdr *nlh, uint32_t index, uint8_t dir)
-{
-	struct nlattr *nest = mnl_attr_nest_start(nlh, ESPMOB_POLS_A_POLICY);
-
-	mnl_attr_put_u32(nlh, ESPMOB_POL_A_INDEX, index);
-	mnl_attr_put_u8(nlh, ESPMOB_POL_A_DIR, dir);
-	mnl_attr_nest_end(nlh, nest);
-}
-
-static int named_policies(struct mig *g, struct nlmsghdr *nlh,
+static int named_policies(struct mig *g, struct migrate_req *req,
 			  unsigned int peer, uint32_t from)
 {
-	struct nlattr *nest = mnl_attr_nest_start(nlh, ESPMOB_A_POLICIES);
 	int c;
 
 	for (c = 0; c < g->m.children; c++) {
@@ -126,41 +116,45 @@ static int named_policies(struct mig *g, struct nlmsghdr *nlh,
 					peer, c, p[k].dir);
 				return -ENOENT;
 			}
-			put_policy(nlh, idx, p[k].dir);
+			if (req->n_policies == ESPMOB_MAX_POLICIES)
+				return -E2BIG;
+			req->policies[req->n_policies++] =
+				(struct espmob_policy_ref){ .index = idx,
+							    .dir = p[k].dir };
 		}
 	}
-	mnl_attr_nest_end(nlh, nest);
 	return 0;
 }
 
+/* The request is encoded by espmob's own encoder (userspace/request.c). */
 static int em_prepare(struct mig *g, unsigned int i, unsigned int peer,
 		      uint32_t from, uint32_t to)
 {
 	uint32_t remote = peer_remote(peer);
+	struct migrate_req req = { 0 };
 	struct nlmsghdr *nlh;
-	struct genlmsghdr *gh;
+	int c, err;
 
-	memset(g->req[i], 0, REQ_SIZE);
-	nlh = nlc_msg(&g->g, g->req[i], g->family, NLM_F_ACK);
-	gh = mnl_nlmsg_put_extra_header(nlh, sizeof(*gh));
-	gh->cmd = ESPMOB_CMD_MIGRATE;
-	gh->version = ESPMOB_GENL_VERSION;
-	put_ep(nlh, ESPMOB_A_OLD, from, remote);
-	put_ep(nlh, ESPMOB_A_NEW, to, remote);
+	set_ep(&req.old_ep, from, remote);
+	set_ep(&req.new_ep, to, remote);
 	if (g->named) {
-		struct nlattr *nest = mnl_attr_nest_start(nlh, ESPMOB_A_SPIS);
-		int c;
-
 		for (c = 0; c < g->m.children; c++) {
 			struct child ch;
 
+			if (req.n_spis + 2 > ESPMOB_MAX_SPIS)
+				return -E2BIG;
 			child_get(&g->m, peer, c, from, from, &ch);
-			mnl_attr_put_u32(nlh, ESPMOB_SPI_A_SPI, ch.spi_out);
-			mnl_attr_put_u32(nlh, ESPMOB_SPI_A_SPI, ch.spi_in);
+			req.spis[req.n_spis++] = ch.spi_out;
+			req.spis[req.n_spis++] = ch.spi_in;
 		}
-		mnl_attr_nest_end(nlh, nest);
-		return named_policies(g, nlh, peer, from);
+		err = named_policies(g, &req, peer, from);
+		if (err)
+			return err;
 	}
+	nlh = migrate_build(g->req[i], REQ_SIZE, g->family, &req);
+	if (!nlh)
+		return -EMSGSIZE;
+	nlh->nlmsg_seq = ++g->g.seq;
 	return 0;
 }
 

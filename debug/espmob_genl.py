@@ -3,13 +3,14 @@
 
 Used by the debug lane (alloc-sweep, fuzz-genl): raw AF_NETLINK sockets and
 hand-built attributes, so that requests can be malformed on purpose. The
-constants mirror uapi/linux/esp_mobility.h (parsed from it at import time).
+numbers come from the family's YNL spec (scripts/espmob_spec.py), which
+scripts/ynl-check holds the uapi header and the module to.
 """
 import errno
 import os
-import re
 import socket
 import struct
+import sys
 
 NETLINK_GENERIC = 16
 SOL_NETLINK = 270
@@ -27,35 +28,12 @@ CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
 NLMSGERR_ATTR_MSG = 1
 
-_UAPI = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                     "uapi", "linux", "esp_mobility.h")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "scripts"))
+import espmob_spec  # noqa: E402
 
-
-def _uapi_constants(path=_UAPI):
-    """Enum members and #defines of the uapi header, by name."""
-    consts = {}
-    text = open(path).read()
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    for m in re.finditer(r"#define\s+(ESPMOB_\w+)\s+(\d+)\s*$", text, re.M):
-        consts[m.group(1)] = int(m.group(2))
-    for body in re.findall(r"enum\s+\w+\s*{(.*?)}", text, re.S):
-        val = -1
-        for item in body.split(","):
-            item = item.strip()
-            if not item:
-                continue
-            if "=" in item:
-                name, expr = (s.strip() for s in item.split("=", 1))
-                m = re.match(r"1U?\s*<<\s*(\d+)", expr)
-                val = 1 << int(m.group(1)) if m else int(expr, 0)
-            else:
-                name = item
-                val += 1
-            consts[name] = val
-    return consts
-
-
-C = _uapi_constants()
+# Every number of the family, by its uapi C name, from the YNL spec.
+C = espmob_spec.spec().c_names()
 
 
 def nla(atype, payload):
@@ -215,8 +193,7 @@ def migrate_attrs(old, new, spis=(), reqid=None, dry_run=False, encap=None):
     a = endpoints(C["ESPMOB_A_OLD"], *old) + endpoints(C["ESPMOB_A_NEW"],
                                                        *new)
     if spis:
-        a += nest(C["ESPMOB_A_SPIS"],
-                  *(u32(C["ESPMOB_SPI_A_SPI"], s) for s in spis))
+        a += b"".join(u32(C["ESPMOB_A_SPI"], s) for s in spis)
     if reqid:
         a += u32(C["ESPMOB_A_REQID"], reqid)
     if dry_run:

@@ -167,8 +167,8 @@ static int collect_by_spi(struct espmob_ctx *ctx)
 			err = collect_spi_at(ctx, req->spis[i],
 					     &req->old.local, &found);
 		if (err) {
-			NL_SET_ERR_MSG_MOD(ctx->extack,
-					   "out of memory collecting SAs");
+			NL_SET_ERR_MSG(ctx->extack,
+				       "out of memory collecting SAs");
 			return err;
 		}
 		if (!found) {
@@ -211,7 +211,7 @@ static int collect_by_walk(struct espmob_ctx *ctx)
 	err = walk_in_chunks(ctx, state_walk_once, &walk);
 	xfrm_state_walk_done(&walk, ctx->net);
 	if (err)
-		NL_SET_ERR_MSG_MOD(ctx->extack, "out of memory collecting SAs");
+		NL_SET_ERR_MSG(ctx->extack, "out of memory collecting SAs");
 	return err;
 }
 
@@ -253,7 +253,7 @@ static int index_states(struct espmob_ctx *ctx)
 	if (espmob_step_fails(ctx) ||
 	    espmob_keyset_init(&ctx->old_states, ctx->n_sas) ||
 	    espmob_keyset_init(&ctx->sa_kinds, ctx->n_sas)) {
-		NL_SET_ERR_MSG_MOD(ctx->extack, "out of memory collecting SAs");
+		NL_SET_ERR_MSG(ctx->extack, "out of memory collecting SAs");
 		return -ENOMEM;
 	}
 	list_for_each_entry(sa, &ctx->sas, list) {
@@ -281,8 +281,8 @@ int espmob_collect_states(struct espmob_ctx *ctx)
 		return err;
 
 	if (!ctx->n_sas) {
-		NL_SET_ERR_MSG_MOD(ctx->extack,
-				   "no ESP SA between the old endpoints matches the request");
+		NL_SET_ERR_MSG(ctx->extack,
+			       "no ESP SA between the old endpoints matches the request");
 		return -ENOENT;
 	}
 
@@ -441,8 +441,8 @@ static int collect_policies_by_walk(struct espmob_ctx *ctx)
 	if (err == -EOPNOTSUPP)
 		return err;	/* refuse_other_proto() said why */
 	if (err)
-		NL_SET_ERR_MSG_MOD(ctx->extack,
-				   "out of memory collecting policies");
+		NL_SET_ERR_MSG(ctx->extack,
+			       "out of memory collecting policies");
 	return err;
 }
 
@@ -461,7 +461,7 @@ static int collect_policies_by_ref(struct espmob_ctx *ctx)
 		pol = xfrm_policy_byid(ctx->net,
 				       req->has_mark ? &req->mark : &no_mark,
 				       req->has_if_id ? req->if_id : 0,
-				       XFRM_POLICY_TYPE_MAIN, ref->dir,
+				       ref->type, ref->dir,
 				       ref->index, 0, &err);
 		if (!pol) {
 			NL_SET_ERR_MSG_ATTR(ctx->extack, ref->attr,
@@ -478,8 +478,8 @@ static int collect_policies_by_ref(struct espmob_ctx *ctx)
 		} else {
 			err = pol_add(ctx, pol, ref->dir, reselect, GFP_KERNEL);
 			if (err)
-				NL_SET_ERR_MSG_MOD(ctx->extack,
-						   "out of memory collecting policies");
+				NL_SET_ERR_MSG(ctx->extack,
+					       "out of memory collecting policies");
 		}
 		xfrm_pol_put(pol);
 		if (err)
@@ -499,16 +499,16 @@ int espmob_collect_policies(struct espmob_ctx *ctx)
 
 	list_for_each_entry(ep, &ctx->pols, list) {
 		if (ep->old->security) {
-			NL_SET_ERR_MSG_MOD(ctx->extack,
-					   "policies with a security context cannot be migrated");
+			NL_SET_ERR_MSG(ctx->extack,
+				       "policies with a security context cannot be migrated");
 			return -EOPNOTSUPP;
 		}
 	}
 
 	if (espmob_step_fails(ctx) ||
 	    espmob_keyset_init(&ctx->old_policies, ctx->n_pols)) {
-		NL_SET_ERR_MSG_MOD(ctx->extack,
-				   "out of memory collecting policies");
+		NL_SET_ERR_MSG(ctx->extack,
+			       "out of memory collecting policies");
 		return -ENOMEM;
 	}
 	list_for_each_entry(ep, &ctx->pols, list)

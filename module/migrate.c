@@ -117,8 +117,8 @@ static int check_policy_collision(struct espmob_ctx *ctx, struct espmob_pol *ep)
 	clash = !pol_is_moving(ctx, found);
 	xfrm_pol_put(found);
 	if (clash) {
-		NL_SET_ERR_MSG_MOD(ctx->extack,
-				   "a policy with the new selector already exists");
+		NL_SET_ERR_MSG(ctx->extack,
+			       "a policy with the new selector already exists");
 		return -EEXIST;
 	}
 	return 0;
@@ -140,8 +140,8 @@ static int prepare(struct espmob_ctx *ctx)
 	list_for_each_entry(sa, &ctx->sas, list) {
 		err = espmob_build_state(ctx, sa);
 		if (err) {
-			NL_SET_ERR_MSG_MOD(ctx->extack,
-					   "cannot build an SA at the new addresses");
+			NL_SET_ERR_MSG(ctx->extack,
+				       "cannot build an SA at the new addresses");
 			return err;
 		}
 		err = check_state_collision(ctx, sa);
@@ -152,8 +152,8 @@ static int prepare(struct espmob_ctx *ctx)
 	list_for_each_entry(ep, &ctx->pols, list) {
 		err = espmob_build_policy(ctx, ep);
 		if (err) {
-			NL_SET_ERR_MSG_MOD(ctx->extack,
-					   "out of memory building policies");
+			NL_SET_ERR_MSG(ctx->extack,
+				       "out of memory building policies");
 			return err;
 		}
 		err = check_policy_collision(ctx, ep);
@@ -166,7 +166,7 @@ static int prepare(struct espmob_ctx *ctx)
 	else
 		ctx->retirement = espmob_retirement_alloc(ctx->n_sas);
 	if (!ctx->retirement) {
-		NL_SET_ERR_MSG_MOD(ctx->extack, "out of memory for the request");
+		NL_SET_ERR_MSG(ctx->extack, "out of memory for the request");
 		return -ENOMEM;
 	}
 	return 0;
@@ -207,8 +207,8 @@ static int insert_reselected(struct espmob_ctx *ctx)
 		else
 			err = xfrm_policy_insert(ep->dir, ep->new, 1);
 		if (err) {
-			NL_SET_ERR_MSG_MOD(ctx->extack,
-					   "cannot install a policy at the new addresses");
+			NL_SET_ERR_MSG(ctx->extack,
+				       "cannot install a policy at the new addresses");
 			return err;
 		}
 		ep->inserted = true;

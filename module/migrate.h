@@ -28,6 +28,7 @@ enum espmob_encap_change {
 struct espmob_pol_ref {
 	u32 index;
 	u8 dir;
+	u8 type;	/* XFRM_POLICY_TYPE_MAIN or _SUB */
 	const struct nlattr *attr;	/* for extack */
 };
 

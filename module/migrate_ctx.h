@@ -83,19 +83,21 @@ static inline bool espmob_step_fails(struct espmob_ctx *ctx)
 
 /*
  * Rejects the request because of one SA: the message says why, the extack
- * cookie carries the SA's SPI (big endian) so the caller knows which.
+ * cookie carries the SA's SPI (host order, like ESPMOB_A_SPI) so the
+ * caller knows which.
  */
 static inline void espmob_sa_error(struct espmob_ctx *ctx,
 				   const struct xfrm_state *x, const char *msg)
 {
 	struct netlink_ext_ack *extack = ctx->extack;
+	u32 spi = ntohl(x->id.spi);
 
 	if (!extack)
 		return;
 	extack->_msg = msg;
-	BUILD_BUG_ON(sizeof(x->id.spi) > NETLINK_MAX_COOKIE_LEN);
-	memcpy(extack->cookie, &x->id.spi, sizeof(x->id.spi));
-	extack->cookie_len = sizeof(x->id.spi);
+	BUILD_BUG_ON(sizeof(spi) > NETLINK_MAX_COOKIE_LEN);
+	memcpy(extack->cookie, &spi, sizeof(spi));
+	extack->cookie_len = sizeof(spi);
 }
 
 /* The key of an ESP SA's (mode, reqid) in espmob_ctx.sa_kinds. */

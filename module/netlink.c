@@ -11,15 +11,17 @@
 #include "esp_mobility.h"
 #include "migrate.h"
 
+/*
+ * The policies below are ABI 1.0 as Documentation/netlink/specs/
+ * esp_mobility.yaml describes it; scripts/ynl-check compares them with the
+ * spec. Every command has its own: what is not a request attribute of that
+ * command is refused with a message, not ignored.
+ */
 static const struct nla_policy espmob_ep_policy[ESPMOB_EP_A_MAX + 1] = {
-	[ESPMOB_EP_A_LOCAL_IPV4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+	[ESPMOB_EP_A_LOCAL_IPV4] = { .type = NLA_BE32 },
 	[ESPMOB_EP_A_LOCAL_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
-	[ESPMOB_EP_A_REMOTE_IPV4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+	[ESPMOB_EP_A_REMOTE_IPV4] = { .type = NLA_BE32 },
 	[ESPMOB_EP_A_REMOTE_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
-};
-
-static const struct nla_policy espmob_spi_policy[ESPMOB_SPI_A_MAX + 1] = {
-	[ESPMOB_SPI_A_SPI] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 static const struct nla_policy espmob_mark_policy[ESPMOB_MARK_A_MAX + 1] = {
@@ -28,7 +30,7 @@ static const struct nla_policy espmob_mark_policy[ESPMOB_MARK_A_MAX + 1] = {
 };
 
 static const struct nla_policy espmob_encap_policy[ESPMOB_ENCAP_A_MAX + 1] = {
-	[ESPMOB_ENCAP_A_MODE] = NLA_POLICY_MAX(NLA_U8, ESPMOB_ENCAP_ESPINUDP),
+	[ESPMOB_ENCAP_A_MODE] = NLA_POLICY_MAX(NLA_U8, ESPMOB_ENCAP_MAX),
 	[ESPMOB_ENCAP_A_LOCAL_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
 	[ESPMOB_ENCAP_A_REMOTE_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
 };
@@ -36,25 +38,34 @@ static const struct nla_policy espmob_encap_policy[ESPMOB_ENCAP_A_MAX + 1] = {
 static const struct nla_policy espmob_pol_policy[ESPMOB_POL_A_MAX + 1] = {
 	[ESPMOB_POL_A_INDEX] = { .type = NLA_U32 },
 	[ESPMOB_POL_A_DIR] = NLA_POLICY_MAX(NLA_U8, XFRM_POLICY_FWD),
+	[ESPMOB_POL_A_TYPE] = NLA_POLICY_MAX(NLA_U8, XFRM_POLICY_TYPE_SUB),
 };
 
-static const struct nla_policy espmob_pols_policy[ESPMOB_POLS_A_MAX + 1] = {
-	[ESPMOB_POLS_A_POLICY] = NLA_POLICY_NESTED(espmob_pol_policy),
+#define ESPMOB_REPLY_ONLY {					\
+	.type = NLA_REJECT,						\
+	.reject_message = "a reply attribute, not part of a request",	\
+}
+
+static const struct nla_policy espmob_get_info_policy[ESPMOB_A_MAX + 1] = {
+	[ESPMOB_A_ABI_VERSION ... ESPMOB_A_MAX] = {
+		.type = NLA_REJECT,
+		.reject_message = "GET_INFO takes no attributes",
+	},
 };
 
-static const struct nla_policy espmob_policy[ESPMOB_A_MAX + 1] = {
-	[ESPMOB_A_ABI_VERSION] = { .type = NLA_REJECT },
-	[ESPMOB_A_STATS] = { .type = NLA_REJECT },
+static const struct nla_policy espmob_migrate_policy[ESPMOB_A_MAX + 1] = {
+	[ESPMOB_A_ABI_VERSION] = ESPMOB_REPLY_ONLY,
+	[ESPMOB_A_STATS] = ESPMOB_REPLY_ONLY,
 	[ESPMOB_A_OLD] = NLA_POLICY_NESTED(espmob_ep_policy),
 	[ESPMOB_A_NEW] = NLA_POLICY_NESTED(espmob_ep_policy),
-	[ESPMOB_A_SPIS] = NLA_POLICY_NESTED(espmob_spi_policy),
+	[ESPMOB_A_SPI] = NLA_POLICY_MIN(NLA_U32, 1),
 	[ESPMOB_A_REQID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[ESPMOB_A_MARK] = NLA_POLICY_NESTED(espmob_mark_policy),
 	[ESPMOB_A_IF_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[ESPMOB_A_ENCAP] = NLA_POLICY_NESTED(espmob_encap_policy),
-	[ESPMOB_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, ESPMOB_F_ALL),
-	[ESPMOB_A_POLICIES] = NLA_POLICY_NESTED(espmob_pols_policy),
-	[ESPMOB_A_RESULT] = { .type = NLA_REJECT },
+	[ESPMOB_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, ESPMOB_F_MASK),
+	[ESPMOB_A_POLICY] = NLA_POLICY_NESTED(espmob_pol_policy),
+	[ESPMOB_A_RESULT] = ESPMOB_REPLY_ONLY,
 };
 
 static struct genl_family espmob_family;
@@ -204,88 +215,88 @@ static bool endpoints_equal(const struct espmob_endpoints *a,
 	       xfrm_addr_equal(&a->remote, &b->remote, a->family);
 }
 
-static int parse_spis(struct nlattr *nest, struct espmob_req *req,
-		      struct netlink_ext_ack *extack)
+static int parse_spi(struct nlattr *nla, struct espmob_req *req,
+		     struct netlink_ext_ack *extack)
 {
-	struct nlattr *nla;
+	u32 spi = nla_get_u32(nla);
 	unsigned int i;
-	int rem;
 
-	nla_for_each_nested(nla, nest, rem) {
-		u32 spi = nla_get_u32(nla);
-
-		if (req->n_spis == ESPMOB_MAX_SPIS) {
-			NL_SET_ERR_MSG_ATTR(extack, nest, "too many SPIs");
-			return -E2BIG;
-		}
-		for (i = 0; i < req->n_spis; i++) {
-			if (req->spis[i] == spi) {
-				NL_SET_ERR_MSG_ATTR(extack, nla,
-						    "SPI listed twice");
-				return -EINVAL;
-			}
-		}
-		req->spi_attrs[req->n_spis] = nla;
-		req->spis[req->n_spis++] = spi;
+	if (req->n_spis == ESPMOB_MAX_SPIS) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "too many SPIs");
+		return -E2BIG;
 	}
-	if (!req->n_spis) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "empty SPI list");
-		return -EINVAL;
+	for (i = 0; i < req->n_spis; i++) {
+		if (req->spis[i] == spi) {
+			NL_SET_ERR_MSG_ATTR(extack, nla, "SPI listed twice");
+			return -EINVAL;
+		}
 	}
+	req->spi_attrs[req->n_spis] = nla;
+	req->spis[req->n_spis++] = spi;
 	return 0;
 }
 
-static int parse_policy_ref(struct nlattr *nest, struct espmob_pol_ref *ref,
-			    struct netlink_ext_ack *extack)
+static int parse_policy(struct nlattr *nla, struct espmob_req *req,
+			struct netlink_ext_ack *extack)
 {
+	struct espmob_pol_ref *ref = &req->pols[req->n_pols];
 	struct nlattr *tb[ESPMOB_POL_A_MAX + 1];
+	unsigned int i;
 	int err;
 
-	err = nla_parse_nested(tb, ESPMOB_POL_A_MAX, nest, espmob_pol_policy,
+	if (req->n_pols == ESPMOB_MAX_POLICIES) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "too many policies");
+		return -E2BIG;
+	}
+	err = nla_parse_nested(tb, ESPMOB_POL_A_MAX, nla, espmob_pol_policy,
 			       extack);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(extack, nest, tb, ESPMOB_POL_A_INDEX) ||
-	    NL_REQ_ATTR_CHECK(extack, nest, tb, ESPMOB_POL_A_DIR)) {
-		NL_SET_ERR_MSG_MOD(extack, "a policy needs an index and a direction");
+	if (NL_REQ_ATTR_CHECK(extack, nla, tb, ESPMOB_POL_A_INDEX) ||
+	    NL_REQ_ATTR_CHECK(extack, nla, tb, ESPMOB_POL_A_DIR)) {
+		NL_SET_ERR_MSG(extack, "a policy needs an index and a direction");
 		return -EINVAL;
 	}
 	ref->index = nla_get_u32(tb[ESPMOB_POL_A_INDEX]);
 	ref->dir = nla_get_u8(tb[ESPMOB_POL_A_DIR]);
-	ref->attr = nest;
+	ref->type = tb[ESPMOB_POL_A_TYPE] ? nla_get_u8(tb[ESPMOB_POL_A_TYPE]) :
+					    XFRM_POLICY_TYPE_MAIN;
+	ref->attr = nla;
+
+	for (i = 0; i < req->n_pols; i++) {
+		if (req->pols[i].index == ref->index &&
+		    req->pols[i].dir == ref->dir &&
+		    req->pols[i].type == ref->type) {
+			NL_SET_ERR_MSG_ATTR(extack, nla, "policy listed twice");
+			return -EINVAL;
+		}
+	}
+	req->n_pols++;
 	return 0;
 }
 
-static int parse_policies(struct nlattr *nest, struct espmob_req *req,
-			  struct netlink_ext_ack *extack)
+/*
+ * ESPMOB_A_SPI and ESPMOB_A_POLICY may repeat; info->attrs holds only the
+ * last of each, so walk the message. Policy validation has already
+ * checked every occurrence.
+ */
+static int parse_repeated(struct genl_info *info, struct espmob_req *req)
 {
 	struct nlattr *nla;
-	unsigned int i;
-	int rem, err;
+	int rem, err = 0;
 
-	nla_for_each_nested(nla, nest, rem) {
-		struct espmob_pol_ref *ref = &req->pols[req->n_pols];
-
-		if (req->n_pols == ESPMOB_MAX_POLICIES) {
-			NL_SET_ERR_MSG_ATTR(extack, nest, "too many policies");
-			return -E2BIG;
+	nla_for_each_attr(nla, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		switch (nla_type(nla)) {
+		case ESPMOB_A_SPI:
+			err = parse_spi(nla, req, info->extack);
+			break;
+		case ESPMOB_A_POLICY:
+			err = parse_policy(nla, req, info->extack);
+			break;
 		}
-		err = parse_policy_ref(nla, ref, extack);
 		if (err)
 			return err;
-		for (i = 0; i < req->n_pols; i++) {
-			if (req->pols[i].index == ref->index &&
-			    req->pols[i].dir == ref->dir) {
-				NL_SET_ERR_MSG_ATTR(extack, nla,
-						    "policy listed twice");
-				return -EINVAL;
-			}
-		}
-		req->n_pols++;
-	}
-	if (!req->n_pols) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "empty policy list");
-		return -EINVAL;
 	}
 	return 0;
 }
@@ -301,7 +312,7 @@ static int parse_mark(struct nlattr *nest, struct espmob_req *req,
 	if (err)
 		return err;
 	if (NL_REQ_ATTR_CHECK(extack, nest, tb, ESPMOB_MARK_A_VALUE)) {
-		NL_SET_ERR_MSG_MOD(extack, "a mark needs a value");
+		NL_SET_ERR_MSG(extack, "a mark needs a value");
 		return -EINVAL;
 	}
 	req->has_mark = true;
@@ -323,7 +334,7 @@ static int parse_encap(struct nlattr *nest, struct espmob_req *req,
 	if (err)
 		return err;
 	if (NL_REQ_ATTR_CHECK(extack, nest, tb, ESPMOB_ENCAP_A_MODE)) {
-		NL_SET_ERR_MSG_MOD(extack, "encapsulation needs a mode");
+		NL_SET_ERR_MSG(extack, "encapsulation needs a mode");
 		return -EINVAL;
 	}
 
@@ -355,9 +366,14 @@ static int parse_migrate(struct genl_info *info, struct espmob_req *req)
 	struct nlattr **attrs = info->attrs;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, ESPMOB_A_OLD) ||
-	    GENL_REQ_ATTR_CHECK(info, ESPMOB_A_NEW))
+	if (GENL_REQ_ATTR_CHECK(info, ESPMOB_A_OLD)) {
+		NL_SET_ERR_MSG(extack, "the old endpoints are missing");
 		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, ESPMOB_A_NEW)) {
+		NL_SET_ERR_MSG(extack, "the new endpoints are missing");
+		return -EINVAL;
+	}
 
 	err = parse_endpoints(attrs[ESPMOB_A_OLD], &req->old, extack);
 	if (err)
@@ -371,16 +387,9 @@ static int parse_migrate(struct genl_info *info, struct espmob_req *req)
 		return -EINVAL;
 	}
 
-	if (attrs[ESPMOB_A_SPIS]) {
-		err = parse_spis(attrs[ESPMOB_A_SPIS], req, extack);
-		if (err)
-			return err;
-	}
-	if (attrs[ESPMOB_A_POLICIES]) {
-		err = parse_policies(attrs[ESPMOB_A_POLICIES], req, extack);
-		if (err)
-			return err;
-	}
+	err = parse_repeated(info, req);
+	if (err)
+		return err;
 	if (attrs[ESPMOB_A_MARK]) {
 		err = parse_mark(attrs[ESPMOB_A_MARK], req, extack);
 		if (err)
@@ -513,7 +522,7 @@ static int espmob_nl_migrate(struct sk_buff *skb, struct genl_info *info)
 	/* two arrays of references make the request too large for the stack */
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req) {
-		NL_SET_ERR_MSG_MOD(extack, "out of memory for the request");
+		NL_SET_ERR_MSG(extack, "out of memory for the request");
 		count_failure(net);
 		return -ENOMEM;
 	}
@@ -528,7 +537,7 @@ static int espmob_nl_migrate(struct sk_buff *skb, struct genl_info *info)
 	err = -ENOMEM;
 	reply = new_msg(&fault, result_size());
 	if (!reply) {
-		NL_SET_ERR_MSG_MOD(extack, "out of memory for the reply");
+		NL_SET_ERR_MSG(extack, "out of memory for the reply");
 		count_failure(net);
 		goto out;
 	}
@@ -539,8 +548,8 @@ static int espmob_nl_migrate(struct sk_buff *skb, struct genl_info *info)
 	    genl_has_listeners(&espmob_family, net, ESPMOB_MCGRP_ID_MIGRATE)) {
 		ntf = new_msg(&fault, 2 * endpoints_size() + result_size());
 		if (!ntf) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "out of memory for the notification");
+			NL_SET_ERR_MSG(extack,
+				       "out of memory for the notification");
 			count_failure(net);
 			goto out_free;
 		}
@@ -582,11 +591,15 @@ static const struct genl_ops espmob_ops[] = {
 	{
 		.cmd = ESPMOB_CMD_GET_INFO,
 		.doit = espmob_nl_get_info,
+		.policy = espmob_get_info_policy,
+		.maxattr = ARRAY_SIZE(espmob_get_info_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = ESPMOB_CMD_MIGRATE,
 		.doit = espmob_nl_migrate,
+		.policy = espmob_migrate_policy,
+		.maxattr = ARRAY_SIZE(espmob_migrate_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
@@ -594,8 +607,6 @@ static const struct genl_ops espmob_ops[] = {
 static struct genl_family espmob_family __ro_after_init = {
 	.name = ESPMOB_GENL_NAME,
 	.version = ESPMOB_GENL_VERSION,
-	.maxattr = ESPMOB_A_MAX,
-	.policy = espmob_policy,
 	.netnsok = true,
 	/*
 	 * MIGRATE serialises on the namespace's xfrm_cfg_mutex and GET_INFO

@@ -21,7 +21,7 @@ set -u
 require_root
 xf_require_migrate
 
-MSG='esp_mobility: a policy of this peer also applies AH or IPComp, which cannot be migrated'
+MSG='a policy of this peer also applies AH or IPComp, which cannot be migrated'
 esp() {	# SRC DST SPI: an ESP transport SA of reqid 7
 	echo "xfrm state add src $1 dst $2 proto esp spi $3 reqid 7 mode transport aead rfc4106(gcm(aes)) $(xf_key "$3") 128"
 }
@@ -65,7 +65,7 @@ index=$("$IP" -s -n "$NS_T" xfrm policy get src "$TI4/32" dst "$SI4/32" dir out 
 	sed -nE 's/.* index ([0-9]+).*/\1/p')
 if [ -n "$index" ]; then
 	# the message points at the policy named in the request
-	WHERE=", bad attribute at offset 76: policies/policy {index = $index ($(printf '0x%x' "$index")), dir = 1}" \
+	WHERE=", bad attribute at offset 68: policy {index = $index ($(printf '0x%x' "$index")), dir = 1}" \
 		refused "IPComp, policy named" spi 0x3001 policy index "$index" dir out
 else
 	not_ok "IPComp, policy named: refused" "no index for the out policy"

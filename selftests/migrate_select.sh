@@ -15,8 +15,9 @@
 # every selected SPI names exactly one SA, at the new address in its
 # direction, and T holds as many SAs at the new address as have moved so
 # far (2, 4, 8); every other SA and policy is identical (full dump), and
-# P's child is never touched. Finally, with one SA deleted, the same check
-# must fail.
+# P's child is never touched. P's sub-type policy is found by reference
+# with "ptype sub" and not without. Finally, with one SA deleted, the same
+# check must fail.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_xfrm.sh"
@@ -144,6 +145,30 @@ else
 	not_ok "all 12 policies of the 4 children point to the new address" "$n" \
 		"$("$IP" -n "$NS_T" xfrm policy)"
 fi
+# P's child uses sub-type policies (ptype sub): a policy named by
+# reference is looked up in the type the request gives, main by default
+pidx=$("$IP" -n "$NS_T" xfrm policy get src "$TI4/32" dst "$SI4/32" dir out ptype sub |
+	sed -nE 's/.* index ([0-9]+).*/\1/p')
+if [ -z "$pidx" ]; then
+	not_ok "named sub policy: setup" "no index for P's out policy"
+else
+	if xf_migrate "$NS_T" "$TA4" "$P4" "$TB4" "$P4" spi 0x1010 \
+		policy index "$pidx" dir out ptype sub dry-run &&
+		[ "$(xf_jget states),$(xf_jget policies)" = 1,1 ]; then
+		ok "named policy with ptype sub: found (1 state, 1 policy)"
+	else
+		not_ok "named policy with ptype sub: found (1 state, 1 policy)" "$XF_OUT $XF_ERR"
+	fi
+	if xf_migrate "$NS_T" "$TA4" "$P4" "$TB4" "$P4" spi 0x1010 \
+		policy index "$pidx" dir out dry-run; then
+		not_ok "the same index as a main policy: refused" "$XF_OUT"
+	elif [[ $XF_ERR == *"no policy with this index and direction (No such file or directory)"* ]]; then
+		ok "the same index as a main policy: ENOENT, no such policy"
+	else
+		not_ok "the same index as a main policy: ENOENT, no such policy" "$XF_ERR"
+	fi
+fi
+
 # at_new cannot pass without the SAs it names: with one deleted, it fails
 # and says which
 "$IP" -n "$NS_T" xfrm state delete src "$TB4" dst "$S4" proto esp spi 0x1004

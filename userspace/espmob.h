@@ -69,6 +69,7 @@ struct espmob_endpoints {
 struct espmob_policy_ref {
 	uint32_t index;
 	uint8_t dir;		/* 0 in, 1 out, 2 fwd (XFRM_POLICY_*) */
+	uint8_t type;		/* XFRM_POLICY_TYPE_MAIN (0) or _SUB (1) */
 };
 
 /* Everything an ESPMOB_CMD_MIGRATE request can say. */

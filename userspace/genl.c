@@ -97,8 +97,8 @@ static int extack_attr_cb(const struct nlattr *attr, void *data)
 static const char *attr_name(const uint16_t *path, int depth)
 {
 	static const char *const top[] = {
-		NULL, "abi_version", "stats", "old", "new", "spis", "reqid",
-		"mark", "if_id", "encap", "flags", "policies", "result",
+		NULL, "abi_version", "stats", "old", "new", "spi", "reqid",
+		"mark", "if_id", "encap", "flags", "policy", "result",
 	};
 	static const char *const ep[] = {
 		NULL, "local_ipv4", "local_ipv6", "remote_ipv4", "remote_ipv6",
@@ -107,7 +107,7 @@ static const char *attr_name(const uint16_t *path, int depth)
 	static const char *const encap[] = {
 		NULL, "mode", "local_port", "remote_port",
 	};
-	static const char *const pol[] = { NULL, "index", "dir" };
+	static const char *const pol[] = { NULL, "index", "dir", "type" };
 	uint16_t t = path[depth - 1];
 
 	if (depth == 1)
@@ -116,16 +116,12 @@ static const char *attr_name(const uint16_t *path, int depth)
 	case ESPMOB_A_OLD:
 	case ESPMOB_A_NEW:
 		return depth == 2 ? PICK(ep, t) : NULL;
-	case ESPMOB_A_SPIS:
-		return depth == 2 && t == ESPMOB_SPI_A_SPI ? "spi" : NULL;
 	case ESPMOB_A_MARK:
 		return depth == 2 ? PICK(mark, t) : NULL;
 	case ESPMOB_A_ENCAP:
 		return depth == 2 ? PICK(encap, t) : NULL;
-	case ESPMOB_A_POLICIES:
-		if (depth == 2)
-			return t == ESPMOB_POLS_A_POLICY ? "policy" : NULL;
-		return depth == 3 ? PICK(pol, t) : NULL;
+	case ESPMOB_A_POLICY:
+		return depth == 2 ? PICK(pol, t) : NULL;
 	}
 	return NULL;
 }
@@ -196,7 +192,7 @@ static void append_members(char *buf, size_t size, const struct nlattr *nest,
 
 /*
  * Describes the attribute at byte offset off of a genetlink request:
- * "spis/spi = 39321 (0x9999)" for an esp_mobility request (named), the
+ * "spi = 39321 (0x9999)" for an esp_mobility request (named), the
  * path of attribute types ("5/1") for others.
  */
 static void describe_offset(const struct nlmsghdr *req, uint32_t off,
@@ -306,7 +302,7 @@ int nl_error_ack(struct espmob_ctx *ctx, const struct nlmsghdr *nlh,
 		if (len == sizeof(spi)) {
 			memcpy(&spi, c, sizeof(spi));
 			appendf(ctx->errmsg, sizeof(ctx->errmsg),
-				", spi 0x%08x", ntohl(spi));
+				", spi 0x%08x", spi);	/* host order */
 		} else {
 			appendf(ctx->errmsg, sizeof(ctx->errmsg), ", cookie ");
 			for (uint16_t i = 0; i < len; i++)

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/xfrm.h>
 
 #include "parse.h"
 
@@ -278,7 +279,7 @@ static int expect(struct words *w, const char *kw, const char *ctx)
 
 static int kw_policy(struct words *w, struct migrate_req *req)
 {
-	struct espmob_policy_ref ref;
+	struct espmob_policy_ref ref = { 0 };
 	const char *s;
 	unsigned int i;
 
@@ -296,9 +297,24 @@ static int kw_policy(struct words *w, struct migrate_req *req)
 		return -1;
 	if (parse_dir(s, &ref.dir) < 0)
 		return fail(w, "invalid policy dir \"%s\" (in, out or fwd)", s);
+	/* as in ip xfrm policy: main unless "ptype sub" follows */
+	if (w->i < w->argc && !strcmp(w->argv[w->i], "ptype")) {
+		const char *t;
+
+		w->i++;
+		t = value_of(w, "policy ptype", "main or sub");
+		if (!t)
+			return -1;
+		if (!strcmp(t, "sub"))
+			ref.type = XFRM_POLICY_TYPE_SUB;
+		else if (strcmp(t, "main"))
+			return fail(w, "invalid policy ptype \"%s\" (main or sub)",
+				    t);
+	}
 	for (i = 0; i < req->n_policies; i++)
 		if (req->policies[i].index == ref.index &&
-		    req->policies[i].dir == ref.dir)
+		    req->policies[i].dir == ref.dir &&
+		    req->policies[i].type == ref.type)
 			return fail(w, "policy index %u dir %s given twice",
 				    ref.index, s);
 	if (req->n_policies == ESPMOB_MAX_POLICIES)

@@ -182,9 +182,12 @@ static void text_ntf(const struct migrate_ntf *n)
 		printf(" encap espinudp %u %u", r->encap_sport, r->encap_dport);
 	else if (r->has_encap)
 		printf(" encap none");
-	for (i = 0; i < r->n_policies; i++)
+	for (i = 0; i < r->n_policies; i++) {
 		printf(" policy index %" PRIu32 " dir %s",
 		       r->policies[i].index, dir_name(r->policies[i].dir));
+		if (r->policies[i].type)
+			printf(" ptype sub");
+	}
 	if (n->has_result)
 		printf(": %" PRIu32 " states, %" PRIu32 " policies in %" PRIu64
 		       " us", n->res.states, n->res.policies,
@@ -242,6 +245,7 @@ void print_migrate_ntf(const struct espmob_ctx *ctx,
 			json_obj_open(&j, NULL);
 			json_u64(&j, "index", r->policies[i].index);
 			json_str(&j, "dir", dir_name(r->policies[i].dir));
+			json_str(&j, "ptype", r->policies[i].type ? "sub" : "main");
 			json_obj_close(&j);
 		}
 		json_arr_close(&j);

@@ -44,21 +44,15 @@ static bool put_endpoints(struct msg *m, uint16_t type,
 	return true;
 }
 
+/* ESPMOB_A_SPI repeats, once per SPI (ABI 1.0: no list nest). */
 static bool put_spis(struct msg *m, const struct migrate_req *req)
 {
-	struct nlattr *nest;
 	unsigned int i;
 
-	if (!req->n_spis)
-		return true;
-	nest = mnl_attr_nest_start_check(m->nlh, m->size, ESPMOB_A_SPIS);
-	if (!nest)
-		return false;
 	for (i = 0; i < req->n_spis; i++)
-		if (!mnl_attr_put_u32_check(m->nlh, m->size, ESPMOB_SPI_A_SPI,
+		if (!mnl_attr_put_u32_check(m->nlh, m->size, ESPMOB_A_SPI,
 					    req->spis[i]))
 			return false;
-	mnl_attr_nest_end(m->nlh, nest);
 	return true;
 }
 
@@ -102,29 +96,28 @@ static bool put_encap(struct msg *m, const struct migrate_req *req)
 	return true;
 }
 
+/* ESPMOB_A_POLICY repeats, once per policy; the type only when not main. */
 static bool put_policies(struct msg *m, const struct migrate_req *req)
 {
-	struct nlattr *nest, *pol;
 	unsigned int i;
 
-	if (!req->n_policies)
-		return true;
-	nest = mnl_attr_nest_start_check(m->nlh, m->size, ESPMOB_A_POLICIES);
-	if (!nest)
-		return false;
 	for (i = 0; i < req->n_policies; i++) {
+		const struct espmob_policy_ref *ref = &req->policies[i];
+		struct nlattr *pol;
+
 		pol = mnl_attr_nest_start_check(m->nlh, m->size,
-						ESPMOB_POLS_A_POLICY);
+						ESPMOB_A_POLICY);
 		if (!pol ||
 		    !mnl_attr_put_u32_check(m->nlh, m->size,
-					    ESPMOB_POL_A_INDEX,
-					    req->policies[i].index) ||
+					    ESPMOB_POL_A_INDEX, ref->index) ||
 		    !mnl_attr_put_u8_check(m->nlh, m->size, ESPMOB_POL_A_DIR,
-					   req->policies[i].dir))
+					   ref->dir) ||
+		    (ref->type &&
+		     !mnl_attr_put_u8_check(m->nlh, m->size,
+					    ESPMOB_POL_A_TYPE, ref->type)))
 			return false;
 		mnl_attr_nest_end(m->nlh, pol);
 	}
-	mnl_attr_nest_end(m->nlh, nest);
 	return true;
 }
 
@@ -242,19 +235,11 @@ static int get_endpoints(const struct nlattr *nest, struct espmob_endpoints *ep)
 	return 0;
 }
 
-static int get_spis(const struct nlattr *nest, struct migrate_req *req)
+static int get_spi(const struct nlattr *a, struct migrate_req *req)
 {
-	const struct nlattr *a;
-
-	if (!nest_ok(nest))
+	if (!is_u32(a) || req->n_spis == ESPMOB_MAX_SPIS)
 		return -1;
-	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) != ESPMOB_SPI_A_SPI)
-			continue;
-		if (!is_u32(a) || req->n_spis == ESPMOB_MAX_SPIS)
-			return -1;
-		req->spis[req->n_spis++] = mnl_attr_get_u32(a);
-	}
+	req->spis[req->n_spis++] = mnl_attr_get_u32(a);
 	return 0;
 }
 
@@ -294,27 +279,43 @@ static int get_encap(const struct nlattr *nest, struct migrate_req *req)
 	return 0;
 }
 
-static int get_policies(const struct nlattr *nest, struct migrate_req *req)
+static int get_policy(const struct nlattr *nest, struct migrate_req *req)
 {
 	const struct nlattr *tb[ESPMOB_POL_A_MAX + 1];
+	struct espmob_policy_ref *ref;
+
+	if (req->n_policies == ESPMOB_MAX_POLICIES ||
+	    parse_nested(nest, tb, ESPMOB_POL_A_MAX) < 0 ||
+	    !tb[ESPMOB_POL_A_INDEX] || !is_u32(tb[ESPMOB_POL_A_INDEX]) ||
+	    !tb[ESPMOB_POL_A_DIR] ||
+	    mnl_attr_validate(tb[ESPMOB_POL_A_DIR], MNL_TYPE_U8) < 0 ||
+	    (tb[ESPMOB_POL_A_TYPE] &&
+	     mnl_attr_validate(tb[ESPMOB_POL_A_TYPE], MNL_TYPE_U8) < 0))
+		return -1;
+	ref = &req->policies[req->n_policies++];
+	ref->index = mnl_attr_get_u32(tb[ESPMOB_POL_A_INDEX]);
+	ref->dir = mnl_attr_get_u8(tb[ESPMOB_POL_A_DIR]);
+	ref->type = tb[ESPMOB_POL_A_TYPE] ?
+		    mnl_attr_get_u8(tb[ESPMOB_POL_A_TYPE]) : 0;
+	return 0;
+}
+
+/* The repeated attributes, which the table keeps only the last of. */
+static int get_repeated(const struct nlmsghdr *nlh, struct migrate_req *req)
+{
 	const struct nlattr *a;
 
-	if (!nest_ok(nest))
-		return -1;
-	mnl_attr_for_each_nested(a, nest) {
-		struct espmob_policy_ref *ref;
-
-		if (mnl_attr_get_type(a) != ESPMOB_POLS_A_POLICY)
-			continue;
-		if (req->n_policies == ESPMOB_MAX_POLICIES ||
-		    parse_nested(a, tb, ESPMOB_POL_A_MAX) < 0 ||
-		    !tb[ESPMOB_POL_A_INDEX] || !is_u32(tb[ESPMOB_POL_A_INDEX]) ||
-		    !tb[ESPMOB_POL_A_DIR] ||
-		    mnl_attr_validate(tb[ESPMOB_POL_A_DIR], MNL_TYPE_U8) < 0)
-			return -1;
-		ref = &req->policies[req->n_policies++];
-		ref->index = mnl_attr_get_u32(tb[ESPMOB_POL_A_INDEX]);
-		ref->dir = mnl_attr_get_u8(tb[ESPMOB_POL_A_DIR]);
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case ESPMOB_A_SPI:
+			if (get_spi(a, req) < 0)
+				return -1;
+			break;
+		case ESPMOB_A_POLICY:
+			if (get_policy(a, req) < 0)
+				return -1;
+			break;
+		}
 	}
 	return 0;
 }
@@ -395,13 +396,12 @@ int migrate_parse(const struct nlmsghdr *nlh, struct migrate_ntf *ntf)
 	ntf->has_result = tb[ESPMOB_A_RESULT] != NULL;
 	if ((ntf->has_old && get_endpoints(tb[ESPMOB_A_OLD], &req->old_ep)) ||
 	    (ntf->has_new && get_endpoints(tb[ESPMOB_A_NEW], &req->new_ep)) ||
-	    (tb[ESPMOB_A_SPIS] && get_spis(tb[ESPMOB_A_SPIS], req)) ||
+	    get_repeated(nlh, req) ||
 	    get_u32(tb[ESPMOB_A_REQID], &req->has_reqid, &req->reqid) ||
 	    (tb[ESPMOB_A_MARK] && get_mark(tb[ESPMOB_A_MARK], req)) ||
 	    get_u32(tb[ESPMOB_A_IF_ID], &req->has_if_id, &req->if_id) ||
 	    (tb[ESPMOB_A_ENCAP] && get_encap(tb[ESPMOB_A_ENCAP], req)) ||
 	    get_u32(tb[ESPMOB_A_FLAGS], &has_flags, &req->flags) ||
-	    (tb[ESPMOB_A_POLICIES] && get_policies(tb[ESPMOB_A_POLICIES], req)) ||
 	    (ntf->has_result && get_result(tb[ESPMOB_A_RESULT], &ntf->res)))
 		return -1;
 	return 0;

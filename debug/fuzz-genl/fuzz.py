@@ -120,10 +120,9 @@ class Fuzzer:
             attrs.append(self.endpoints(C["ESPMOB_A_NEW"]))
         if r.random() < 0.3:
             n = r.choice([0, 1, 2, 5, 64, 65, 200])
-            attrs.append(g.nest(C["ESPMOB_A_SPIS"], *(
-                g.u32(C["ESPMOB_SPI_A_SPI"],
-                      r.choice([0, 0x1001, 0x1002, self.rand_u32()]))
-                for _ in range(n))))
+            attrs += [g.u32(C["ESPMOB_A_SPI"],
+                            r.choice([0, 0x1001, 0x1002, self.rand_u32()]))
+                      for _ in range(n)]
         if r.random() < 0.3:
             attrs.append(g.u32(C["ESPMOB_A_REQID"], self.rand_u32()))
         if r.random() < 0.2:
@@ -146,7 +145,6 @@ class Fuzzer:
                                C["ESPMOB_F_DRY_RUN"] if dry
                                else self.rand_u32()))
         if r.random() < 0.25:
-            pols = []
             for _ in range(r.choice([0, 1, 3, 64, 65])):
                 p = []
                 if r.random() < 0.9:
@@ -155,8 +153,9 @@ class Fuzzer:
                                              self.rand_u32()])))
                 if r.random() < 0.9:
                     p.append(g.u8(C["ESPMOB_POL_A_DIR"], r.randrange(6)))
-                pols.append(g.nest(C["ESPMOB_POLS_A_POLICY"], *p))
-            attrs.append(g.nest(C["ESPMOB_A_POLICIES"], *pols))
+                if r.random() < 0.2:
+                    p.append(g.u8(C["ESPMOB_POL_A_TYPE"], r.randrange(3)))
+                attrs.append(g.nest(C["ESPMOB_A_POLICY"], *p))
         if r.random() < 0.05:  # attributes only replies may carry
             attrs.append(g.u32(r.choice([C["ESPMOB_A_ABI_VERSION"],
                                          C["ESPMOB_A_STATS"],

@@ -21,8 +21,9 @@ every default case runs; "valid-dry-run" is the control that must
 succeed. "unprivileged-migrate" (a valid, real migration) runs only when
 named: it expects EPERM, so run it without CAP_NET_ADMIN.
 
-Where the expected messages come from: "esp_mobility: ..." and the other
-texts of the module are in module/netlink.c and module/collect.c; the
+Where the expected messages come from: the module's texts are in
+module/netlink.c (its policies' reject messages included) and
+module/collect.c; the
 others are the kernel's policy validation (lib/nlattr.c), which runs
 before the module sees the request: "integer out of range" and "binary
 attribute size out of range" (ERANGE, NLA_POLICY_MIN/MAX/EXACT_LEN),
@@ -35,6 +36,7 @@ with no text unless the module adds one.
 
 import errno
 import ipaddress
+import os
 import socket
 import struct
 import sys
@@ -46,11 +48,26 @@ NLMSG_ERROR = 2
 NLA_F_NESTED = 0x8000
 GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_ID = 0x10, 3, 1
 CTRL_ATTR_FAMILY_NAME = 2
-CMD_MIGRATE = 2
-A_OLD, A_NEW, A_SPIS, A_REQID, A_MARK, A_IF_ID, A_ENCAP, A_FLAGS, \
-    A_POLICIES = range(3, 12)
-EP_L4, EP_L6, EP_R4, EP_R6 = 1, 2, 3, 4
-F_DRY_RUN = 1
+
+# The family's numbers, from its YNL spec (scripts/espmob_spec.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', '..', 'scripts'))
+import espmob_spec  # noqa: E402
+
+C = espmob_spec.spec().c_names()
+CMD_MIGRATE, CMD_GET_INFO = C['ESPMOB_CMD_MIGRATE'], C['ESPMOB_CMD_GET_INFO']
+A_ABI_VERSION, A_OLD, A_NEW, A_SPI, A_REQID, A_MARK, A_IF_ID, A_ENCAP, \
+    A_FLAGS, A_POLICY = (C['ESPMOB_A_' + n] for n in (
+        'ABI_VERSION', 'OLD', 'NEW', 'SPI', 'REQID', 'MARK', 'IF_ID', 'ENCAP',
+        'FLAGS', 'POLICY'))
+EP_L4, EP_L6, EP_R4, EP_R6 = (C['ESPMOB_EP_A_' + n] for n in (
+    'LOCAL_IPV4', 'LOCAL_IPV6', 'REMOTE_IPV4', 'REMOTE_IPV6'))
+MARK_VALUE, MARK_MASK = C['ESPMOB_MARK_A_VALUE'], C['ESPMOB_MARK_A_MASK']
+ENCAP_MODE, ENCAP_LPORT, ENCAP_RPORT = (C['ESPMOB_ENCAP_A_' + n] for n in (
+    'MODE', 'LOCAL_PORT', 'REMOTE_PORT'))
+POL_INDEX, POL_DIR, POL_TYPE = (C['ESPMOB_POL_A_' + n] for n in (
+    'INDEX', 'DIR', 'TYPE'))
+F_DRY_RUN = C['ESPMOB_F_DRY_RUN']
 
 
 def attr(t, payload):
@@ -149,7 +166,6 @@ def result(err, msg=None, miss=None):
 
 # Texts the kernel's policy validation (lib/nlattr.c) sends.
 RANGE = 'integer out of range'
-MOD = 'esp_mobility: '       # NL_SET_ERR_MSG_MOD's prefix (KBUILD_MODNAME)
 ENDPOINTS = 'endpoints need one local and one remote address of one family'
 
 
@@ -159,83 +175,108 @@ def cases(ol, orr, nl, nr):
     old = nest(A_OLD, attr(EP_L4, ip4(ol)), attr(EP_R4, ip4(orr)))
     new = nest(A_NEW, attr(EP_L4, ip4(nl)), attr(EP_R4, ip4(nr)))
     dry = u32(A_FLAGS, F_DRY_RUN)
-    spi = nest(A_SPIS, u32(1, 0x1001))
+    spi = u32(A_SPI, 0x1001)
     v6 = ipaddress.IPv6Address('fd00::1').packed
     EINVAL, ERANGE, ENOENT = errno.EINVAL, errno.ERANGE, errno.ENOENT
+    REPLY_ONLY = 'a reply attribute, not part of a request'
     return [
         ('valid-dry-run', old + new + dry, result(0)),
-        # GENL_REQ_ATTR_CHECK: the type alone, no text
-        ('no-attributes', b'', result(EINVAL, None, A_OLD)),
-        ('old-only', old + dry, result(EINVAL, None, A_NEW)),
-        ('new-only', new + dry, result(EINVAL, None, A_OLD)),
+        # GENL_REQ_ATTR_CHECK names the type, the module says what it is
+        ('no-attributes', b'',
+         result(EINVAL, 'the old endpoints are missing', A_OLD)),
+        ('old-only', old + dry,
+         result(EINVAL, 'the new endpoints are missing', A_NEW)),
+        ('new-only', new + dry,
+         result(EINVAL, 'the old endpoints are missing', A_OLD)),
         # parse_endpoints()
         ('old-without-remote', nest(A_OLD, attr(EP_L4, ip4(ol))) + new + dry,
          result(EINVAL, ENDPOINTS)),
         ('old-mixed-families', nest(A_OLD, attr(EP_L4, ip4(ol)),
                                     attr(EP_R6, v6)) + new + dry,
          result(EINVAL, ENDPOINTS)),
-        # NLA_POLICY_EXACT_LEN(4)
+        # NLA_BE32: exactly 4 bytes
         ('address-3-bytes', nest(A_OLD, attr(EP_L4, ip4(ol)[:3]),
                                  attr(EP_R4, ip4(orr))) + new + dry,
-         result(ERANGE, 'binary attribute size out of range')),
+         result(EINVAL, 'invalid attribute length')),
         ('old-not-nested', attr(A_OLD, ip4(ol)) + new + dry,
          result(EINVAL, 'NLA_F_NESTED is missing')),
         ('new-equals-old', old + nest(A_NEW, attr(EP_L4, ip4(ol)),
                                       attr(EP_R4, ip4(orr))) + dry,
          result(EINVAL, 'new endpoints equal the old ones')),
-        # parse_spis() and the SPI policy (NLA_POLICY_MIN 1, u32)
-        ('spi-list-empty', old + new + nest(A_SPIS) + dry,
-         result(EINVAL, 'empty SPI list')),
-        ('spi-zero', old + new + nest(A_SPIS, u32(1, 0)) + dry,
+        # ESPMOB_A_SPI (NLA_POLICY_MIN 1, u32, repeated) and parse_spi()
+        ('spi-as-list-nest', old + new + nest(A_SPI, u32(1, 0x1001)) + dry,
+         result(EINVAL, 'NLA_F_NESTED not expected')),
+        ('spi-zero', old + new + u32(A_SPI, 0) + dry,
          result(ERANGE, RANGE)),
-        ('spi-65', old + new + nest(A_SPIS, *[u32(1, 0x1001 + i)
-                                              for i in range(65)]) + dry,
+        ('spi-65', old + new + b''.join(u32(A_SPI, 0x1001 + i)
+                                        for i in range(65)) + dry,
          result(errno.E2BIG, 'too many SPIs')),
-        ('spi-twice', old + new + nest(A_SPIS, u32(1, 0x1001),
-                                       u32(1, 0x1001)) + dry,
+        ('spi-twice', old + new + spi + spi + dry,
          result(EINVAL, 'SPI listed twice')),
-        ('spi-u16', old + new + nest(A_SPIS, u16(1, 0x1001)) + dry,
+        ('spi-u16', old + new + u16(A_SPI, 0x1001) + dry,
          result(EINVAL, 'invalid attribute length')),
         ('reqid-zero', old + new + u32(A_REQID, 0) + dry,
          result(ERANGE, RANGE)),
         ('if-id-zero', old + new + u32(A_IF_ID, 0) + dry,
          result(ERANGE, RANGE)),
-        # parse_mark(): NL_REQ_ATTR_CHECK names ESPMOB_MARK_A_VALUE (1)
-        ('mark-without-value', old + new + nest(A_MARK, u32(2, 0xff)) + dry,
-         result(EINVAL, MOD + 'a mark needs a value', 1)),
+        # parse_mark(): NL_REQ_ATTR_CHECK names ESPMOB_MARK_A_VALUE
+        ('mark-without-value', old + new +
+         nest(A_MARK, u32(MARK_MASK, 0xff)) + dry,
+         result(EINVAL, 'a mark needs a value', MARK_VALUE)),
         # parse_encap() and NLA_POLICY_MAX/MIN on mode and ports
-        ('encap-mode-7', old + new + nest(A_ENCAP, u8(1, 7)) + dry,
+        ('encap-mode-7', old + new + nest(A_ENCAP, u8(ENCAP_MODE, 7)) + dry,
          result(ERANGE, RANGE)),
-        ('encap-udp-no-ports', old + new + nest(A_ENCAP, u8(1, 1)) + dry,
+        ('encap-udp-no-ports', old + new +
+         nest(A_ENCAP, u8(ENCAP_MODE, 1)) + dry,
          result(EINVAL, 'espinudp needs a local and a remote port')),
-        ('encap-none-with-ports', old + new + nest(A_ENCAP, u8(1, 0),
-                                                   u16(2, 4500),
-                                                   u16(3, 4500)) + dry,
+        ('encap-none-with-ports', old + new +
+         nest(A_ENCAP, u8(ENCAP_MODE, 0), u16(ENCAP_LPORT, 4500),
+              u16(ENCAP_RPORT, 4500)) + dry,
          result(EINVAL, 'ports given for removed encapsulation')),
-        ('encap-port-zero', old + new + nest(A_ENCAP, u8(1, 1), u16(2, 0),
-                                             u16(3, 4500)) + dry,
+        ('encap-port-zero', old + new +
+         nest(A_ENCAP, u8(ENCAP_MODE, 1), u16(ENCAP_LPORT, 0),
+              u16(ENCAP_RPORT, 4500)) + dry,
          result(ERANGE, RANGE)),
-        # NLA_POLICY_MASK(ESPMOB_F_ALL)
+        # NLA_POLICY_MASK(ESPMOB_F_MASK)
         ('flags-unknown-bit', old + new + u32(A_FLAGS, 0x80),
          result(EINVAL, 'reserved bit set')),
-        # parse_policy_ref(): NL_REQ_ATTR_CHECK names ESPMOB_POL_A_INDEX (1)
+        # parse_policy(): NL_REQ_ATTR_CHECK names ESPMOB_POL_A_INDEX
         ('policy-missing-index', old + new +
-         nest(A_POLICIES, nest(1, u8(2, 1))) + dry,
-         result(EINVAL, MOD + 'a policy needs an index and a direction', 1)),
+         nest(A_POLICY, u8(POL_DIR, 1)) + dry,
+         result(EINVAL, 'a policy needs an index and a direction',
+                POL_INDEX)),
         ('policy-dir-5', old + new +
-         nest(A_POLICIES, nest(1, u32(1, 1), u8(2, 5))) + dry,
+         nest(A_POLICY, u32(POL_INDEX, 1), u8(POL_DIR, 5)) + dry,
          result(ERANGE, RANGE)),
+        ('policy-type-2', old + new +
+         nest(A_POLICY, u32(POL_INDEX, 1), u8(POL_DIR, 1),
+              u8(POL_TYPE, 2)) + dry,
+         result(ERANGE, RANGE)),
+        ('policy-twice', old + new +
+         2 * nest(A_POLICY, u32(POL_INDEX, 8), u8(POL_DIR, 1)) + dry,
+         result(EINVAL, 'policy listed twice')),
         # collect.c
         ('policy-unknown-index', old + new +
-         nest(A_POLICIES, nest(1, u32(1, 0x7ffff0), u8(2, 1))) + dry,
+         nest(A_POLICY, u32(POL_INDEX, 0x7ffff0), u8(POL_DIR, 1)) + dry,
+         result(ENOENT, 'no policy with this index and direction')),
+        ('policy-sub-type-unknown', old + new +
+         nest(A_POLICY, u32(POL_INDEX, 8), u8(POL_DIR, 1),
+              u8(POL_TYPE, 1)) + dry,
          result(ENOENT, 'no policy with this index and direction')),
         ('no-such-peer', nest(A_OLD, attr(EP_L4, ip4('192.0.2.1')),
                               attr(EP_R4, ip4('192.0.2.2'))) + new + dry,
-         result(ENOENT, MOD + 'no ESP SA between the old endpoints matches'
+         result(ENOENT, 'no ESP SA between the old endpoints matches'
                 ' the request')),
-        ('spi-not-between-peers', old + new + nest(A_SPIS, u32(1, 0xdead))
-         + dry,
+        ('spi-not-between-peers', old + new + u32(A_SPI, 0xdead) + dry,
          result(ENOENT, 'no ESP SA with this SPI between the old endpoints')),
+        # per-command policies: what is not a request attribute is refused
+        ('reply-attribute', old + new + u32(A_ABI_VERSION, 1) + dry,
+         result(EINVAL, REPLY_ONLY)),
+        ('unknown-attribute', old + new + u32(C['ESPMOB_A_MAX'] + 1, 1) + dry,
+         result(EINVAL, 'Unknown attribute type')),
+        ('get-info-with-attribute', old,
+         result(EINVAL, 'GET_INFO takes no attributes'), CMD_GET_INFO),
+        ('get-info-plain', b'', result(0), CMD_GET_INFO),
         # the last attribute claims 12 bytes, the message ends after 4
         ('truncated-attribute', old + new + spi + dry +
          struct.pack('HH', 12, A_REQID),
@@ -255,10 +296,11 @@ def main():
         if c is None:
             named_only = True
             continue
-        name, payload, expect = c
+        name, payload, expect = c[:3]
+        cmd = c[3] if len(c) > 3 else CMD_MIGRATE
         if (want and name not in want) or (named_only and not want):
             continue
-        err, (msg, miss), _ = g.request(g.fid, CMD_MIGRATE, payload)
+        err, (msg, miss), _ = g.request(g.fid, cmd, payload)
         print('%s\t%s\t%s' % (name, result(-err, msg, miss), expect))
         n += 1
     print('end %d' % n)

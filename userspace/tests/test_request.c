@@ -120,16 +120,17 @@ static void test_full(void)
 		"from 10.0.0.1 10.0.0.2 to 2001:db8::1 2001:db8::2 "
 		"spi 0x1000 spi 0xc0000001 reqid 7 mark 0x10/0xf0 if_id 3 "
 		"encap espinudp 4500 4501 dry-run "
-		"policy index 8 dir out policy index 0x80000009 dir fwd");
+		"policy index 8 dir out policy index 0x80000009 dir fwd ptype sub");
 	const struct genlmsghdr *g;
 	const struct nlattr *a;
 	struct nlmsghdr *nlh;
 	struct attrs top, at, pol;
 	static const uint16_t order[] = {
-		ESPMOB_A_OLD, ESPMOB_A_NEW, ESPMOB_A_SPIS, ESPMOB_A_REQID,
-		ESPMOB_A_MARK, ESPMOB_A_IF_ID, ESPMOB_A_ENCAP, ESPMOB_A_FLAGS,
-		ESPMOB_A_POLICIES,
+		ESPMOB_A_OLD, ESPMOB_A_NEW, ESPMOB_A_SPI, ESPMOB_A_SPI,
+		ESPMOB_A_REQID, ESPMOB_A_MARK, ESPMOB_A_IF_ID, ESPMOB_A_ENCAP,
+		ESPMOB_A_FLAGS, ESPMOB_A_POLICY, ESPMOB_A_POLICY,
 	};
+	const int n_order = sizeof(order) / sizeof(order[0]);
 	int i;
 
 	nlh = migrate_build(buf, sizeof(buf), FAMILY, &req);
@@ -145,29 +146,22 @@ static void test_full(void)
 	   "attributes parse");
 
 	top_attrs(nlh, &top);
-	is_u64(top.n, 9, "nine top-level attributes");
-	for (i = 0; i < top.n && i < 9; i++)
+	is_u64(top.n, n_order, "%d top-level attributes", n_order);
+	for (i = 0; i < top.n && i < n_order; i++)
 		is_u64(mnl_attr_get_type(top.a[i]), order[i],
 		       "attribute %d has type %u", i, order[i]);
 
 	check_endpoints(&top, ESPMOB_A_OLD, "OLD (IPv4)", &req.old_ep);
 	check_endpoints(&top, ESPMOB_A_NEW, "NEW (IPv6)", &req.new_ep);
 
-	a = find(&top, ESPMOB_A_SPIS);
-	ok(is_nest(a), "SPIS is a nest");
-	nested_attrs(a, &at);
-	is_u64(at.n, 2, "SPIS holds two entries");
-	for (i = 0; i < at.n; i++) {
-		is_u64(mnl_attr_get_type(at.a[i]), ESPMOB_SPI_A_SPI,
-		       "SPIS entry %d is ESPMOB_SPI_A_SPI", i);
-		is_u64(mnl_attr_get_payload_len(at.a[i]), 4,
-		       "SPIS entry %d is a u32", i);
-	}
-	if (at.n == 2) {
-		is_u64(mnl_attr_get_u32(at.a[0]), 0x1000,
-		       "first SPI in host order");
-		is_u64(mnl_attr_get_u32(at.a[1]), 0xc0000001,
-		       "second SPI in host order");
+	/* ABI 1.0: one ESPMOB_A_SPI per SPI at the top level, no nest */
+	for (i = 0; i < 2; i++) {
+		a = top.a[2 + i];
+		ok(!(a->nla_type & NLA_F_NESTED) &&
+		   mnl_attr_get_payload_len(a) == 4,
+		   "SPI %d is a plain u32", i);
+		is_u64(mnl_attr_get_u32(a), i ? 0xc0000001 : 0x1000,
+		       "SPI %d in host order, in the order given", i);
 	}
 
 	check_u32(&top, ESPMOB_A_REQID, 7, "REQID");
@@ -196,23 +190,26 @@ static void test_full(void)
 	ok(a && mnl_attr_get_payload_len(a) == 2 && mnl_attr_get_u16(a) == 4501,
 	   "ENCAP remote port is u16 4501 in host order");
 
-	a = find(&top, ESPMOB_A_POLICIES);
-	ok(is_nest(a), "POLICIES is a nest");
-	nested_attrs(a, &at);
-	is_u64(at.n, 2, "POLICIES holds two entries");
-	for (i = 0; i < at.n; i++) {
+	for (i = 0; i < 2; i++) {
 		const struct nlattr *x;
 
-		ok(mnl_attr_get_type(at.a[i]) == ESPMOB_POLS_A_POLICY &&
-		   is_nest(at.a[i]), "POLICIES entry %d is a POLICY nest", i);
-		nested_attrs(at.a[i], &pol);
-		is_u64(pol.n, 2, "POLICY %d holds index and dir", i);
+		a = top.a[top.n - 2 + i];
+		ok(mnl_attr_get_type(a) == ESPMOB_A_POLICY && is_nest(a),
+		   "POLICY %d is a nest at the top level", i);
+		nested_attrs(a, &pol);
+		is_u64(pol.n, i ? 3 : 2, "POLICY %d holds index, dir%s", i,
+		       i ? " and type" : "");
 		check_u32(&pol, ESPMOB_POL_A_INDEX, i ? 0x80000009 : 8,
 			  "POLICY index");
 		x = find(&pol, ESPMOB_POL_A_DIR);
 		ok(x && mnl_attr_get_payload_len(x) == 1 &&
 		   mnl_attr_get_u8(x) == (i ? 2 : 1),
 		   "POLICY %d dir is a u8 (%s)", i, i ? "fwd" : "out");
+		x = find(&pol, ESPMOB_POL_A_TYPE);
+		ok(i ? x && mnl_attr_get_payload_len(x) == 1 &&
+		       mnl_attr_get_u8(x) == 1 : !x,
+		   "POLICY %d type: %s", i, i ? "a u8 1 (sub)" :
+						"absent (main)");
 	}
 	ok(mnl_nlmsg_get_payload_tail(nlh) == (char *)nlh + nlh->nlmsg_len,
 	   "nothing after the last attribute");
@@ -233,8 +230,8 @@ static void test_minimal(void)
 	top_attrs(nlh, &top);
 	is_u64(top.n, 3, "only OLD, NEW and ENCAP");
 	ok(!find(&top, ESPMOB_A_FLAGS), "no FLAGS without dry-run");
-	ok(!find(&top, ESPMOB_A_SPIS) && !find(&top, ESPMOB_A_POLICIES),
-	   "no empty SPIS or POLICIES nests");
+	ok(!find(&top, ESPMOB_A_SPI) && !find(&top, ESPMOB_A_POLICY),
+	   "no SPI or POLICY attributes");
 	check_endpoints(&top, ESPMOB_A_OLD, "OLD (IPv6)", &req.old_ep);
 	a = find(&top, ESPMOB_A_ENCAP);
 	nested_attrs(a, &at);
@@ -257,7 +254,8 @@ static void test_limits_and_roundtrip(void)
 	for (i = 0; i < ESPMOB_MAX_POLICIES; i++)
 		req.policies[req.n_policies++] =
 			(struct espmob_policy_ref){ .index = i * 8 + 1,
-						    .dir = i % 3 };
+						    .dir = i % 3,
+						    .type = i % 2 };
 	nlh = migrate_build(buf, sizeof(buf), FAMILY, &req);
 	ok(nlh != NULL, "largest request fits in %d bytes", MIGRATE_MSG_MAX);
 	if (nlh)
@@ -280,7 +278,8 @@ static void test_limits_and_roundtrip(void)
 	   "64 SPIs round trip in order");
 	for (i = 0; i < req.n_policies; i++)
 		if (ntf.req.policies[i].index != req.policies[i].index ||
-		    ntf.req.policies[i].dir != req.policies[i].dir)
+		    ntf.req.policies[i].dir != req.policies[i].dir ||
+		    ntf.req.policies[i].type != req.policies[i].type)
 			break;
 	ok(ntf.req.n_policies == req.n_policies && i == req.n_policies,
 	   "64 policies round trip in order");
