@@ -222,24 +222,24 @@ static int check_state(struct espmob_ctx *ctx, const struct xfrm_state *x)
 
 	if (x->xso.dev) {
 		espmob_sa_error(ctx, x,
-				"esp_mobility: hardware-offloaded SAs cannot be migrated");
+				"hardware-offloaded SAs cannot be migrated");
 		return -EOPNOTSUPP;
 	}
 	if (x->security) {
 		espmob_sa_error(ctx, x,
-				"esp_mobility: SAs with a security context cannot be migrated");
+				"SAs with a security context cannot be migrated");
 		return -EOPNOTSUPP;
 	}
 	if (x->props.mode != XFRM_MODE_TUNNEL &&
 	    x->props.mode != XFRM_MODE_TRANSPORT) {
 		espmob_sa_error(ctx, x,
-				"esp_mobility: only tunnel and transport mode SAs can be migrated");
+				"only tunnel and transport mode SAs can be migrated");
 		return -EOPNOTSUPP;
 	}
 	if (x->props.mode == XFRM_MODE_TRANSPORT &&
 	    req->old.family != req->new.family) {
 		espmob_sa_error(ctx, x,
-				"esp_mobility: transport mode SAs cannot change address family");
+				"transport mode SAs cannot change address family");
 		return -EAFNOSUPPORT;
 	}
 	return 0;
@@ -378,7 +378,7 @@ static bool policy_selected(struct espmob_ctx *ctx, struct xfrm_policy *pol,
  * ACQUIRE and be dropped. Such a request is refused, changing nothing.
  */
 #define ESPMOB_OTHER_PROTO_MSG \
-	"esp_mobility: a policy of this peer also applies AH or IPComp, which cannot be migrated"
+	"a policy of this peer also applies AH or IPComp, which cannot be migrated"
 
 static int refuse_other_proto(struct espmob_ctx *ctx, const struct nlattr *attr)
 {

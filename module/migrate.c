@@ -89,7 +89,7 @@ static int check_state_collision(struct espmob_ctx *ctx, struct espmob_sa *sa)
 	xfrm_state_put(x);
 	if (clash) {
 		espmob_sa_error(ctx, n,
-				"esp_mobility: an SA with this SPI already exists at the new address");
+				"an SA with this SPI already exists at the new address");
 		return -EEXIST;
 	}
 	return 0;
