@@ -147,7 +147,7 @@ else
 fi
 # P's child uses sub-type policies (ptype sub): a policy named by
 # reference is looked up in the type the request gives, main by default
-pidx=$("$IP" -n "$NS_T" xfrm policy get src "$TI4/32" dst "$SI4/32" dir out ptype sub |
+pidx=$("$IP" -s -n "$NS_T" xfrm policy get src "$TI4/32" dst "$SI4/32" dir out ptype sub |
 	sed -nE 's/.* index ([0-9]+).*/\1/p')
 if [ -z "$pidx" ]; then
 	not_ok "named sub policy: setup" "no index for P's out policy"

@@ -204,8 +204,9 @@ def cases(ol, orr, nl, nr):
                                       attr(EP_R4, ip4(orr))) + dry,
          result(EINVAL, 'new endpoints equal the old ones')),
         # ESPMOB_A_SPI (NLA_POLICY_MIN 1, u32, repeated) and parse_spi()
+        # the layout before ABI 1.0: a list nest of u32s
         ('spi-as-list-nest', old + new + nest(A_SPI, u32(1, 0x1001)) + dry,
-         result(EINVAL, 'NLA_F_NESTED not expected')),
+         result(EINVAL, 'invalid attribute length')),
         ('spi-zero', old + new + u32(A_SPI, 0) + dry,
          result(ERANGE, RANGE)),
         ('spi-65', old + new + b''.join(u32(A_SPI, 0x1001 + i)
@@ -274,7 +275,7 @@ def cases(ol, orr, nl, nr):
          result(EINVAL, REPLY_ONLY)),
         ('unknown-attribute', old + new + u32(C['ESPMOB_A_MAX'] + 1, 1) + dry,
          result(EINVAL, 'Unknown attribute type')),
-        ('get-info-with-attribute', old,
+        ('get-info-with-attribute', u32(A_REQID, 1),
          result(EINVAL, 'GET_INFO takes no attributes'), CMD_GET_INFO),
         ('get-info-plain', b'', result(0), CMD_GET_INFO),
         # the last attribute claims 12 bytes, the message ends after 4

@@ -41,7 +41,9 @@ def ipv4_ints(vals):
 
 
 def family():
-    return YnlFamily(SPEC, SCHEMA)
+    # process_unknown: 6.12's library cannot decode a 'pad' attribute (the
+    # kernel adds one before an unaligned u64); it then keeps it as raw
+    return YnlFamily(SPEC, SCHEMA, process_unknown=True)
 
 
 def migrate(vals):
