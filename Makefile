@@ -7,6 +7,7 @@
 # make checkpatch / sparse    kernel style and static checks
 # make check-debug / check-rt  debug-kernel and PREEMPT_RT lanes (debug/)
 
+# The running kernel when its headers are installed (scripts/kver).
 KVER ?= $(shell scripts/kver 2>/dev/null)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 KSRC ?= $(CURDIR)/build/linux-source
@@ -26,17 +27,24 @@ all: module userspace selftests
 deps:
 	scripts/setup-deps
 
-module:
+module: kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 \
 		ESPMOB_FAULT_INJECTION=$(ESPMOB_FAULT_INJECTION) modules
 
 # The user flavour in build/module-user, from a copy of the sources: on
 # 6.1 an external module's objects live beside its sources, so the two
 # flavours cannot share one tree.
-module-user:
+module-user: kdir
 	mkdir -p $(USER_MODULE_DIR)
 	cp -p --parents $(MODULE_SOURCES) $(USER_MODULE_DIR)/
 	$(MAKE) -C $(KDIR) M=$(USER_MODULE_DIR) W=1 modules
+
+# Says which headers are missing (scripts/kver names the package) rather
+# than letting make fail on an empty kernel release.
+.PHONY: kdir
+kdir:
+	@test -n "$(KVER)" || { scripts/kver >/dev/null; exit 1; }
+	@test -d "$(KDIR)" || { echo "no $(KDIR): install linux-headers-$(KVER)" >&2; exit 1; }
 
 userspace:
 	$(MAKE) -C userspace
@@ -45,12 +53,13 @@ selftests: userspace
 	$(MAKE) -C selftests
 	$(MAKE) -C bench
 
-sparse:
+sparse: kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 ESPMOB_FAULT_INJECTION=1 modules
 
 checkpatch:
 	perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
-		--ignore SPDX_LICENSE_TAG -f module/*.c module/*.h uapi/linux/*.h
+		--ignore SPDX_LICENSE_TAG -f module/*.c module/*.h module/compat/probes/*.c \
+		uapi/linux/*.h
 
 check: deps
 	$(MAKE) all
