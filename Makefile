@@ -15,7 +15,9 @@ KSRC ?= $(CURDIR)/build/linux-source
 # the user flavour, without it, is what install, DKMS and the packages use.
 ESPMOB_FAULT_INJECTION ?= 1
 USER_MODULE_DIR := $(CURDIR)/build/module-user
-MODULE_SOURCES = Kbuild $(wildcard module/*.[ch] module/*/*.[ch] uapi/linux/*.h)
+MODULE_SOURCES = Kbuild $(wildcard module/*.[ch] module/*/*.[ch] uapi/linux/*.h) \
+	module/compat/probe module/compat/Kbuild.include \
+	$(wildcard module/compat/probes/*.c)
 
 export KVER KDIR KSRC
 

@@ -137,6 +137,7 @@ static struct xfrm_state *copy_state(struct espmob_ctx *ctx,
 	x->replay_maxage = orig->replay_maxage;
 	x->replay_maxdiff = orig->replay_maxdiff;
 	x->mapping_maxage = orig->mapping_maxage;
+	espmob_state_copy_binding(x, orig);
 
 	if (orig->coaddr)
 		x->coaddr = kmemdup(orig->coaddr, sizeof(*x->coaddr),
@@ -191,7 +192,7 @@ int espmob_build_state(struct espmob_ctx *ctx, struct espmob_sa *sa)
 		if (espmob_step_fails(ctx))
 			err = -ENOMEM;
 		else	/* may sleep: allocates the AEAD/cipher transforms */
-			err = xfrm_init_state(x);
+			err = espmob_init_state(x);
 	}
 	if (err) {
 		espmob_discard_state(x);
@@ -298,7 +299,7 @@ void espmob_policy_inherit(struct xfrm_policy *new, struct xfrm_policy *old)
 	write_unlock_bh(&new->lock);
 }
 
-static void snap_take(struct espmob_snap *s, const struct xfrm_state *x)
+static void snap_take(struct espmob_snap *s, struct xfrm_state *x)
 {
 	s->replay = x->replay;
 	s->preplay = x->preplay;
@@ -314,6 +315,7 @@ static void snap_take(struct espmob_snap *s, const struct xfrm_state *x)
 	s->saved_tmo = x->saved_tmo;
 	s->xflags = x->xflags;
 	s->dying = x->km.dying;
+	espmob_keepalive_take(&s->keepalive, x);
 }
 
 static void snap_give(const struct espmob_snap *s, struct xfrm_state *x)
@@ -332,6 +334,7 @@ static void snap_give(const struct espmob_snap *s, struct xfrm_state *x)
 	x->saved_tmo = s->saved_tmo;
 	x->xflags = s->xflags;
 	x->km.dying = s->dying;
+	espmob_keepalive_give(&s->keepalive, x);
 }
 
 /*
@@ -404,6 +407,7 @@ bool espmob_state_switch(struct espmob_sa *sa)
 	if (live) {
 		snap_take(&sa->snap, old);
 		old->km.state = XFRM_STATE_ERROR;
+		espmob_state_uncache(old);
 		if (!sa->outbound)
 			close_replay_window(old);
 		if (sa->handover)

@@ -503,6 +503,11 @@ int espmob_collect_policies(struct espmob_ctx *ctx)
 				       "policies with a security context cannot be migrated");
 			return -EOPNOTSUPP;
 		}
+		if (espmob_policy_offloaded(ep->old)) {
+			NL_SET_ERR_MSG_MOD(ctx->extack,
+					   "hardware-offloaded policies cannot be migrated");
+			return -EOPNOTSUPP;
+		}
 	}
 
 	if (espmob_step_fails(ctx) ||

@@ -9,6 +9,7 @@
 #include <linux/list.h>
 #include <net/xfrm.h>
 
+#include "compat.h"
 #include "keyset.h"
 #include "migrate.h"
 
@@ -24,6 +25,7 @@ struct espmob_snap {
 	long saved_tmo;
 	u32 xflags;
 	u8 dying;
+	struct espmob_keepalive keepalive;
 };
 
 struct espmob_sa {

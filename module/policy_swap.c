@@ -13,7 +13,8 @@
  * RCU list primitives the lookups are written against:
  *
  *   bydst               hash chain or inexact-bin chain (RCU readers)
- *   bydst_inexact_list  per-direction inexact list (RCU readers)
+ *   bydst_inexact_list  per-direction inexact list (RCU readers; 6.1 only,
+ *                       6.12 orders inexact policies by pos, copied here)
  *   byidx               index hash (read under xfrm_policy_lock only)
  *   walk.all            dump and flush list (under xfrm_policy_lock)
  *
@@ -22,8 +23,8 @@
  * after its fields are set. The old policy is then killed the way the
  * kernel kills a replaced policy: marked dead and its genid bumped, which
  * invalidates every bundle built from it (xfrm_bundle_ok()), its timers
- * stopped, and the table's reference dropped. Its held packets, if any,
- * move to the new policy.
+ * stopped, its cache of resolved states emptied (6.12), and the table's
+ * reference dropped. Its held packets, if any, move to the new policy.
  */
 #include <linux/rculist.h>
 #include <net/xfrm.h>
@@ -41,7 +42,7 @@ static void move_hold_queue(struct xfrm_policy *old, struct xfrm_policy *new)
 	__skb_queue_head_init(&held);
 	spin_lock_bh(&old->polq.hold_queue.lock);
 	skb_queue_splice_init(&old->polq.hold_queue, &held);
-	if (del_timer(&old->polq.hold_timer))
+	if (timer_delete(&old->polq.hold_timer))
 		xfrm_pol_put(old);
 	spin_unlock_bh(&old->polq.hold_queue.lock);
 
@@ -68,11 +69,12 @@ static void kill_replaced(struct xfrm_policy *old)
 	write_unlock_bh(&old->lock);
 	atomic_inc(&old->genid);
 
-	if (del_timer(&old->polq.hold_timer))
+	if (timer_delete(&old->polq.hold_timer))
 		xfrm_pol_put(old);
 	skb_queue_purge(&old->polq.hold_queue);
-	if (del_timer(&old->timer))
+	if (timer_delete(&old->timer))
 		xfrm_pol_put(old);
+	espmob_policy_flush_state_cache(old);
 	xfrm_pol_put(old);	/* the table's reference */
 }
 
@@ -101,10 +103,7 @@ bool espmob_policy_swap(struct xfrm_policy *old, struct xfrm_policy *new)
 	list_add(&new->walk.all, &old->walk.all);
 	list_del_init(&old->walk.all);
 	hlist_replace_rcu(&old->bydst, &new->bydst);
-	if (!hlist_unhashed(&old->bydst_inexact_list)) {
-		hlist_replace_rcu(&old->bydst_inexact_list,
-				  &new->bydst_inexact_list);
-	}
+	espmob_policy_replace_inexact(old, new);
 	hlist_replace_rcu(&old->byidx, &new->byidx);
 
 	if (!mod_timer(&new->timer, jiffies + HZ))

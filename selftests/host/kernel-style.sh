@@ -52,7 +52,7 @@ fi
 # 3. checkpatch --strict on module and uapi sources.
 if [ -f "$checkpatch" ]; then
 	(cd "$top" && perl "$checkpatch" --no-tree --strict --terse \
-		--ignore SPDX_LICENSE_TAG -f module/*.c module/*.h \
+		--ignore SPDX_LICENSE_TAG -f module/*.c module/*.h module/compat/probes/*.c \
 		uapi/linux/*.h) >"$scratch/cp.out" 2>&1
 	grep -E 'ERROR|WARNING|CHECK' "$scratch/cp.out" >"$scratch/cp.log"
 	report 3 "checkpatch --strict is clean" "$scratch/cp.log"
