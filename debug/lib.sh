@@ -4,7 +4,11 @@
 
 debug_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$debug_dir/.." && pwd)
-tarball=${DEBUG_KERNEL_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+# DEBUG_KERNEL_SERIES: the Debian 12 kernel series the debug kernel is
+# built from, 6.1 (default) or 6.12 (linux-source-6.12).
+series=${DEBUG_KERNEL_SERIES:-6.1}
+source_pkg=linux-source-$series
+tarball=${DEBUG_KERNEL_TARBALL:-/usr/src/$source_pkg.tar.xz}
 fragment=$debug_dir/kernel.config
 cache_root=${DEBUG_KERNEL_CACHE:-/var/cache/esp_mobility/debug-kernel}
 
@@ -13,7 +17,7 @@ recipe="x86_64_defconfig+kvm_guest.config+fragment v1"
 
 source_version() {
 	local v
-	v=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) || v=
+	v=$(dpkg-query -W -f='${Version}' "$source_pkg" 2>/dev/null) || v=
 	if [ -z "$v" ]; then
 		v=$(stat -c '%s-%Y' "$tarball")
 	fi
@@ -55,14 +59,14 @@ apt_ensure() {
 # Builds esp_mobility.ko against kernel tree $1 in scratch directory $2,
 # from a copy of the module sources so the repository build is untouched.
 build_module_in() {
-	local tree=$1 scratch=$2 f
-	mkdir -p "$scratch/module" "$scratch/uapi/linux"
-	# Sources only, with their times: Kbuild rebuilds what changed.
-	cp -p "$top/Kbuild" "$scratch/"
-	for f in "$top"/module/*.[ch]; do
-		cp -p "$f" "$scratch/module/"
-	done
-	cp -p "$top"/uapi/linux/*.h "$scratch/uapi/linux/"
+	local tree=$1 scratch=$2
+	mkdir -p "$scratch"
+	# Sources only (module/compat/ included), with their times: Kbuild
+	# rebuilds what changed.
+	rm -rf "$scratch/module/compat/probes"
+	tar -C "$top" -cf - --exclude='*.o' --exclude='.*.cmd' \
+		--exclude='*.mod' --exclude='*.mod.c' --exclude='*.ko' \
+		Kbuild module uapi | tar -C "$scratch" -xpf -
 	# the test flavour: the sweeps need its fault-injection file
 	nice -n 19 make -s -C "$tree" M="$scratch" ESPMOB_FAULT_INJECTION=1 modules
 	test -f "$scratch/esp_mobility.ko"
