@@ -8,7 +8,7 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver=${KVER:-$("$top/scripts/kver")}
+kver=${KVER:-$("$top/scripts/kver" 2>/dev/null)}
 kdir=${KDIR:-/usr/src/linux-headers-$kver}
 checkpatch=$top/build/linux-source/scripts/checkpatch.pl
 scratch=$top/build/static
