@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	  "migrate from OLD_LOCAL OLD_REMOTE to NEW_LOCAL NEW_REMOTE [spi SPI]...\n"
 	  "               [reqid N] [mark V[/M]] [if_id N]\n"
 	  "               [encap espinudp SPORT DPORT | encap none] [dry-run]\n"
-	  "               [policy index IDX dir in|out|fwd]..." },
+	  "               [policy index IDX dir in|out|fwd [ptype main|sub]]..." },
 	{ "show", cmd_show, "show from LOCAL REMOTE" },
 	{ "monitor", cmd_monitor, "monitor" },
 	{ "vici", cmd_vici,

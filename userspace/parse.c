@@ -137,7 +137,7 @@ static bool is_keyword(const char *s)
 {
 	static const char *const kws[] = {
 		"from", "to", "spi", "reqid", "if_id", "mark", "encap",
-		"policy", "dry-run",
+		"policy", "ptype", "dry-run",
 	};
 	size_t i;
 

@@ -28,6 +28,7 @@ struct item {
 	uint8_t proto;		/* SA */
 	uint32_t index;		/* policy */
 	uint8_t dir;		/* XFRM_POLICY_* */
+	uint8_t ptype;		/* policy: XFRM_POLICY_TYPE_MAIN or _SUB */
 	uint8_t mode;		/* XFRM_MODE_* */
 	bool has_reqid;
 	uint32_t reqid;
@@ -116,8 +117,11 @@ static void print_item_text(FILE *f, const struct item *it)
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 
 	if (it->is_policy)
-		fprintf(f, "policy index %" PRIu32 " dir %s mode %s src %s/%u dst %s/%u",
-		       it->index, dir_name(it->dir), mode_name(it->mode),
+		/* "policy index N dir D [ptype sub]" as migrate takes it */
+		fprintf(f, "policy index %" PRIu32 " dir %s%s mode %s src %s/%u dst %s/%u",
+		       it->index, dir_name(it->dir),
+		       it->ptype == XFRM_POLICY_TYPE_SUB ? " ptype sub" : "",
+		       mode_name(it->mode),
 		       addr_str(&it->src, s, sizeof(s)), it->plen_s,
 		       addr_str(&it->dst, d, sizeof(d)), it->plen_d);
 	else
@@ -150,6 +154,9 @@ static void print_item_json(struct json *j, const struct item *it)
 		json_str(j, "proto", proto_name(it->proto));
 	}
 	json_str(j, "dir", dir_name(it->dir));
+	if (it->is_policy)
+		json_str(j, "ptype", it->ptype == XFRM_POLICY_TYPE_SUB ?
+			 "sub" : "main");
 	json_str(j, "mode", mode_name(it->mode));
 	json_str(j, "src", addr_str(&it->src, buf, sizeof(buf)));
 	json_str(j, "dst", addr_str(&it->dst, buf, sizeof(buf)));
@@ -290,6 +297,10 @@ static int policy_cb(const struct nlmsghdr *nlh, void *data)
 			   sizeof(struct xfrm_user_tmpl);
 
 		common_attrs(a, &it);
+		if (mnl_attr_get_type(a) == XFRMA_POLICY_TYPE &&
+		    mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_userpolicy_type))
+			it.ptype = ((const struct xfrm_userpolicy_type *)
+				    mnl_attr_get_payload(a))->type;
 		if (mnl_attr_get_type(a) != XFRMA_TMPL)
 			continue;
 		for (; n > 0 && !match; n--, t += sizeof(struct xfrm_user_tmpl)) {

@@ -280,6 +280,27 @@ static void test_show_policies(void)
 	has_str(r.out, "{\"states\":[],\"policies\":[{", "  an object of two arrays");
 	has_str(r.out, "\"mark\":{\"value\":7,\"mask\":255},\"if_id\":9}",
 		"  with mark and if_id");
+	has_str(r.out, "{\"index\":", "  policies carry their index");
+	has_str(r.out, "\"dir\":\"out\",\"ptype\":\"main\",",
+		"  and their type");
+
+	/* a sub policy is named as migrate names it: "ptype sub" */
+	if (system("ip xfrm policy add src 10.0.0.2/32 dst 10.0.0.1/32 dir in "
+		   "ptype sub tmpl proto esp mode transport reqid 6 "
+		   ">/dev/null 2>&1") != 0) {
+		skip("show names a sub policy's type",
+		     "ip xfrm policy add ptype sub failed (no XFRM_SUB_POLICY?)");
+		return;
+	}
+	RUN(&r, NULL, "show", "from", "10.0.0.1", "10.0.0.2");
+	ok(r.status == 0 && count_lines(r.out) == 4,
+	   "show: the sub policy listed too");
+	ok(strstr(r.out, "dir in ptype sub mode transport src 10.0.0.2/32 dst 10.0.0.1/32 reqid 6\n") &&
+	   !strstr(r.out, "ptype main"),
+	   "  as \"dir in ptype sub\"; main policies without a type");
+	RUN(&r, NULL, "-j", "show", "from", "10.0.0.1", "10.0.0.2");
+	has_str(r.out, "\"dir\":\"in\",\"ptype\":\"sub\",\"mode\":\"transport\"",
+		"-j show: \"ptype\":\"sub\"");
 }
 
 #define NO_MODULE \
