@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make            build esp_mobility.ko, espmob and the selftests
+# make            build esp_mobility.ko, espmob, the selftests and, when
+#                 scripts/fetch-strongswan has prepared the strongSwan
+#                 source (make deps does), the charon plugin
 # make check      install what is missing, build, run every test in a guest
 # make demo       the moving-terminal demonstration in a guest
 # make bench      benchmarks against XFRM_MSG_MIGRATE and delete/re-add
@@ -30,10 +32,10 @@ MODULE_SOURCE_DIR ?= $(DESTDIR)/usr/src/esp-mobility
 
 export KVER KDIR KSRC
 
-.PHONY: all module module-user userspace selftests clean check demo bench \
-	deps checkpatch sparse install uninstall deb install-module-source
+.PHONY: all module module-user userspace selftests plugin clean check demo \
+	bench deps checkpatch sparse install uninstall deb install-module-source
 
-all: module userspace selftests
+all: module userspace selftests plugin
 
 deps:
 	scripts/setup-deps
@@ -63,6 +65,15 @@ userspace:
 selftests: userspace
 	$(MAKE) -C selftests
 	$(MAKE) -C bench
+
+# The esp-mobility charon plugin needs the strongSwan source of the
+# installed charon (scripts/fetch-strongswan, run by make deps).
+plugin:
+	@if [ -n "$$(ls build/strongswan-*/config.h 2>/dev/null)" ]; then \
+		$(MAKE) -C plugin; \
+	else \
+		echo "plugin: no strongSwan source in build/ (scripts/fetch-strongswan), not built"; \
+	fi
 
 sparse: kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 ESPMOB_FAULT_INJECTION=1 modules
@@ -145,4 +156,5 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(USER_MODULE_DIR) build/deb build/deb-work
 	$(MAKE) -C userspace clean
+	$(MAKE) -C plugin clean
 	$(MAKE) -C selftests clean
