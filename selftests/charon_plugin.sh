@@ -100,9 +100,18 @@ topology() {
 	for k in "${!CHILDREN[@]}"; do
 		"$IP" -n "$T" addr add "${T_NETS[k]}/32" dev lo &&
 		"$IP" -n "$S" addr add "${S_NETS[k]}/32" dev lo &&
-		"$IP" -n "$T" route add "${S_NETS[k]}/32" dev t0 src "${T_NETS[k]}" &&
 		"$IP" -n "$S" route add "${T_NETS[k]}/32" dev s0 src "${S_NETS[k]}" ||
 			return 1
+	done
+	inner_routes
+}
+# The terminal's routes into the tunnels. The kernel drops them with the
+# last IPv4 address of t0 (the move to IPv6): set again after each move.
+inner_routes() {
+	local k
+	for k in "${!CHILDREN[@]}"; do
+		"$IP" -n "$T" route replace "${S_NETS[k]}/32" dev t0 \
+			src "${T_NETS[k]}" || return 1
 	done
 }
 check "veth pair and addresses" topology
@@ -159,7 +168,15 @@ pings() {
 			"${S_NETS[k]}" >/dev/null &&
 		ns_exec "$S" ping -q -c 2 -i 0.3 -w 15 -I "${S_NETS[k]}" \
 			"${T_NETS[k]}" >/dev/null ||
-			{ echo "no ping through ${CHILDREN[k]}" >&2; return 1; }
+			{ echo "no ping through ${CHILDREN[k]}"; ping_diag; return 1; } >&2
+	done
+}
+# where a failed ping went: routes, non-zero XFRM error counters
+ping_diag() {
+	local ns
+	for ns in "$T" "$S"; do
+		echo "${ns%%-*}: $("$IP" -n "$ns" route | tr '\n' ';')"
+		echo "${ns%%-*}: $(ns_exec "$ns" awk '$2 != 0' /proc/net/xfrm_stat | tr -s ' \n' ' ')"
 	done
 }
 # initiate every CHILD_SA (the first one brings up the IKE_SA)
@@ -263,6 +280,7 @@ move_to() {
 	ns_exec "$T" "$IP" addr add "$new/$(plen "$new")" dev t0 \
 		$([[ $new == *:* ]] && echo nodad)
 	ns_exec "$T" "$IP" addr del "$T_ADDR/$(plen "$T_ADDR")" dev t0
+	inner_routes
 	T_ADDR=$new
 	wait_for 60 eval '[ "$(count_in "$TLOG" "UPDATING => INSTALLED")" -ge $((t_upd + NALL)) ]' &&
 	wait_for 60 eval '[ "$(count_in "$SLOG" "UPDATING => INSTALLED")" -ge $((s_upd + NALL)) ]' &&
