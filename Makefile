@@ -4,6 +4,7 @@
 #                 scripts/fetch-strongswan has prepared the strongSwan
 #                 source (make deps does), the charon plugin
 # make check      install what is missing, build, run every test in a guest
+# make install-plugin / uninstall-plugin   the charon plugin and its snippet
 # make demo       the moving-terminal demonstration in a guest
 # make bench      benchmarks against XFRM_MSG_MIGRATE and delete/re-add
 # make checkpatch / sparse    kernel style and static checks
@@ -151,6 +152,14 @@ install-module-source:
 
 deb:
 	scripts/make-deb
+
+# The charon plugin and its strongswan.d snippet (make plugin first; the
+# plugin is built for the charon installed here).
+.PHONY: install-plugin uninstall-plugin
+install-plugin: plugin
+	$(MAKE) -C plugin install DESTDIR=$(DESTDIR)
+uninstall-plugin:
+	$(MAKE) -C plugin uninstall DESTDIR=$(DESTDIR)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
