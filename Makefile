@@ -4,12 +4,12 @@
 #                 scripts/fetch-strongswan has prepared the strongSwan
 #                 source (make deps does), the charon plugin
 # make check      install what is missing, build, run every test in a guest
-# make install-plugin / uninstall-plugin   the charon plugin and its snippet
 # make demo       the moving-terminal demonstration in a guest
 # make bench      benchmarks against XFRM_MSG_MIGRATE and delete/re-add
 # make checkpatch / sparse    kernel style and static checks
 # make install / uninstall   the user flavour of the module, espmob, its
-#                 man page and the uapi header (DESTDIR, PREFIX)
+#                 man page, the uapi header (DESTDIR, PREFIX) and, when
+#                 it is built, the charon plugin and its strongswan.d snippet
 # make deb        Debian packages in build/deb (esp-mobility-dkms, espmob)
 # make check-debug / check-rt  debug-kernel and PREEMPT_RT lanes (debug/)
 
@@ -107,7 +107,7 @@ bench: deps
 # What `make install` installs, one target each; `make uninstall` runs
 # the uninstall-* twin of each. A new part (the strongSwan plugin) adds
 # its name here and its install-NAME and uninstall-NAME rules.
-INSTALL_PARTS := module espmob header
+INSTALL_PARTS := module espmob header plugin
 
 install: $(INSTALL_PARTS:%=install-%)
 uninstall: $(INSTALL_PARTS:%=uninstall-%)
@@ -153,11 +153,16 @@ install-module-source:
 deb:
 	scripts/make-deb
 
-# The charon plugin and its strongswan.d snippet (make plugin first; the
-# plugin is built for the charon installed here).
+# The charon plugin and its strongswan.d snippet: built for the charon
+# installed here, so only where scripts/fetch-strongswan prepared its
+# source; otherwise install says so and leaves it out.
 .PHONY: install-plugin uninstall-plugin
 install-plugin: plugin
-	$(MAKE) -C plugin install DESTDIR=$(DESTDIR)
+	@if [ -n "$$(ls build/strongswan-*/config.h 2>/dev/null)" ]; then \
+		$(MAKE) -C plugin install DESTDIR=$(DESTDIR); \
+	else \
+		echo "install-plugin: plugin not built (scripts/fetch-strongswan), not installed"; \
+	fi
 uninstall-plugin:
 	$(MAKE) -C plugin uninstall DESTDIR=$(DESTDIR)
 
