@@ -5,8 +5,11 @@
 # install puts exactly the user flavour of the module (stripped, no fault
 # injection) under DESTDIR/lib/modules/KVER/updates, espmob and its man
 # page under DESTDIR/PREFIX, and the uapi header under
-# DESTDIR/PREFIX/include/linux; uninstall with the same variables leaves
-# no file behind. No root needed (DESTDIR skips depmod).
+# DESTDIR/PREFIX/include/linux and, where scripts/fetch-strongswan
+# prepared the strongSwan source so that the charon plugin is built, the
+# plugin and its strongswan.d snippet under charon's own directories;
+# uninstall with the same variables leaves no file behind. No root needed
+# (DESTDIR skips depmod).
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,14 +30,20 @@ files() { (cd "$dest" 2>/dev/null && find . -type f | sort); }
 make -s -C "$top" install DESTDIR="$dest" PREFIX="$prefix" KVER="$kver" \
 	>"$tmp/install.log" 2>&1
 rc=$?
+plugin=()
+if [ -n "$(ls "$top"/build/strongswan-*/config.h 2>/dev/null)" ]; then
+	plugin=("./usr/lib/ipsec/plugins/libstrongswan-esp-mobility.so"
+		"./etc/strongswan.d/charon/esp-mobility.conf")
+fi
 want=$(printf '%s\n' "./lib/modules/$kver/updates/esp_mobility.ko" \
 	".$prefix/include/linux/esp_mobility.h" ".$prefix/sbin/espmob" \
-	".$prefix/share/man/man8/espmob.8" | sort)
+	".$prefix/share/man/man8/espmob.8" "${plugin[@]}" | sort)
+n=$((4 + ${#plugin[@]}))
 got=$(files)
 if [ $rc = 0 ] && [ "$got" = "$want" ]; then
-	echo "ok 1 - make install DESTDIR PREFIX=$prefix installs the 4 files"
+	echo "ok 1 - make install DESTDIR PREFIX=$prefix installs the $n files"
 else
-	echo "not ok 1 - make install DESTDIR PREFIX=$prefix installs the 4 files"
+	echo "not ok 1 - make install DESTDIR PREFIX=$prefix installs the $n files"
 	printf '%s\n' "exit $rc" "got:" "$got" "want:" "$want" |
 		sed 's/^/# /'
 	sed 's/^/# /' "$tmp/install.log" | tail -20
