@@ -47,14 +47,17 @@ def family():
 
 
 def migrate(vals):
-    ynl = family()
-    ynl.ntf_subscribe('migrate')
+    # the notification listener has a socket of its own: 6.12's library
+    # loses track of a request when a notification arrives on its socket
+    # before the reply (the module multicasts first)
+    listener = family()
+    listener.ntf_subscribe('migrate')
     try:
-        reply = ynl.do('migrate', ipv4_ints(vals))
+        reply = family().do('migrate', ipv4_ints(vals))
     except NlError as e:
         return {'errno': -e.nl_msg.error, 'msg': e.nl_msg.extack.get('msg')}
-    ynl.check_ntf()
-    return {'reply': reply, 'ntf': ynl.async_msg_queue}
+    listener.check_ntf()
+    return {'reply': reply, 'ntf': listener.async_msg_queue}
 
 
 # nlctrl's policy attribute types (enum netlink_attribute_type)
@@ -69,7 +72,7 @@ def running_policies():
     import espmob_spec
     spec = espmob_spec.spec()
     top = spec.set('espmob')
-    ctrl = YnlFamily(NLCTRL)
+    ctrl = YnlFamily(NLCTRL, process_unknown=True)	# its pad, as above
     msgs = ctrl.dump('getpolicy', {'family-name': 'esp_mobility'})
     # one message per op (op-policy: op-id, do, dump) and one per attribute
     # of each policy table (policy: policy-id, attr-id, type, ranges)
