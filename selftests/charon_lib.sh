@@ -23,11 +23,27 @@
 #	                            writes NAME's swanctl.conf: connection "mob"
 #	                            (IKEv2, PSK, MOBIKE) with tunnel CHILD_SA
 #	                            "net"; KEY=VALUE lines go into the
-#	                            connection (e.g. encap=yes)
+#	                            connection (e.g. encap=yes); each line
+#	                            "NAME LOCAL_TS REMOTE_TS [KEY=VALUE]..." of
+#	                            $CHARON_MORE_CHILDREN adds a CHILD_SA
+#	                            like "net" (e.g. ipcomp=yes)
 #	charon_swanctl NAME ARGS... swanctl against NAME's socket and config
 #	charon_sock NAME / charon_log NAME    the socket / log file path
 #	charon_child_installed NAME  true once NAME has an INSTALLED CHILD_SA
 #	charon_stop NAME             stops NAME
+#	charon_stream_start T S T_IN S_IN PORT OUT
+#	                            captures both egresses (veth t0 in T, s0
+#	                            in S) to OUT/t0.pcap and OUT/s0.pcap and
+#	                            sends 14 s of UDP at 100 packets/s from
+#	                            S_IN in S to T_IN:PORT in T (stream.py,
+#	                            results in OUT/send.json, OUT/recv.json)
+#	charon_stream_wait          waits for the stream's end, stops captures
+#
+# CHARON_PLUGIN=PATH (a libstrongswan-esp-mobility.so) makes the instances
+# started while it is set load that plugin, named before kernel-netlink in
+# charon.load. Stock charon only loads plugins from /usr/lib/ipsec/plugins:
+# such an instance's mount namespace gets a copy of that directory with the
+# plugin added, bind-mounted over it.
 #
 # CHARON_DIR defaults to a fresh directory under ${TMPDIR:-/tmp}; the logs
 # go to CHARON_LOG_DIR/NAME.log if that is set (e.g. a results directory:
@@ -70,11 +86,12 @@ charon_log() { echo "${CHARON_LOG_DIR:-$CHARON_DIR}/$1.log"; }
 # ECP or curve25519 provider among Debian's default plugins, so IKE uses
 # MODP groups from gmp.
 _charon_write_conf() {
-	local name=$1 iface=$2 d=$CHARON_DIR/$1
+	local name=$1 iface=$2 d=$CHARON_DIR/$1 knl=kernel-netlink
+	[ -n "${CHARON_PLUGIN:-}" ] && knl="esp-mobility kernel-netlink"
 	cat >"$d/strongswan.conf" <<EOF
 charon {
 	threads = 6
-	load = random nonce aes sha1 sha2 hmac kdf gmp pem pubkey x509 kernel-netlink socket-default vici updown
+	load = random nonce aes sha1 sha2 hmac kdf gmp pem pubkey x509 $knl socket-default vici updown
 	interfaces_use = $iface
 	install_routes = no
 	retransmit_tries = 3
@@ -89,6 +106,7 @@ charon {
 			path = $(charon_log "$name")
 			time_format = %T
 			time_add_ms = yes
+			flush_line = yes
 			ike_name = yes
 			default = 1
 			knl = 2
@@ -111,10 +129,23 @@ swanctl {
 EOF
 }
 
+# The plugin directory of an instance that loads CHARON_PLUGIN.
+_charon_plugindir() {
+	local d=$1
+	rm -rf "$d/plugins"
+	mkdir -p "$d/plugins" &&
+	cp -a /usr/lib/ipsec/plugins/. "$d/plugins/" &&
+	cp "$CHARON_PLUGIN" "$d/plugins/libstrongswan-esp-mobility.so"
+}
+
 charon_start() {
-	local name=$1 ns=$2 iface=$3 d=$CHARON_DIR/$1 pid
+	local name=$1 ns=$2 iface=$3 d=$CHARON_DIR/$1 pid bind=
 	charon_warmup
 	mkdir -p "$d"
+	if [ -n "${CHARON_PLUGIN:-}" ]; then
+		_charon_plugindir "$d" || diag "charon_start: no plugin directory"
+		bind="mount --bind $d/plugins /usr/lib/ipsec/plugins && "
+	fi
 	[ -f "$d/swanctl.conf" ] || : >"$d/swanctl.conf"
 	_charon_write_conf "$name" "$iface"
 	_charon_ns[$name]=$ns
@@ -122,7 +153,7 @@ charon_start() {
 	# shellcheck disable=SC2016 # $0 is for the inner sh
 	STRONGSWAN_CONF=$d/strongswan.conf "$IP" netns exec "$ns" \
 		unshare -m --propagation private sh -c \
-		'mount -t tmpfs -o mode=755 charon-run /run && exec "$0"' \
+		"mount -t tmpfs -o mode=755 charon-run /run && $bind"'exec "$0"' \
 		"$CHARON" >"$d/charon.out" 2>&1 &
 	pid=$!
 	_charon_pid[$name]=$pid
@@ -158,6 +189,22 @@ charon_swanctl() {
 		--uri "unix://$d/charon.vici"
 }
 
+# A tunnel CHILD_SA section: NAME LOCAL_TS REMOTE_TS [KEY=VALUE]...
+_charon_child() {
+	local name=$1 lts=$2 rts=$3 kv
+	shift 3
+	echo "			$name {"
+	echo "				local_ts = $lts"
+	echo "				remote_ts = $rts"
+	echo "				mode = tunnel"
+	echo "				esp_proposals = aes128-sha256"
+	echo "				start_action = none"
+	for kv in "$@"; do
+		echo "				${kv%%=*} = ${kv#*=}"
+	done
+	echo "			}"
+}
+
 charon_mobike_conf() {
 	local name=$1 laddrs=$2 raddrs=$3 lts=$4 rts=$5 lid=$6 rid=$7 kv
 	local d=$CHARON_DIR/$1
@@ -184,13 +231,10 @@ charon_mobike_conf() {
 		echo "			id = $rid"
 		echo "		}"
 		echo "		children {"
-		echo "			net {"
-		echo "				local_ts = $lts"
-		echo "				remote_ts = $rts"
-		echo "				mode = tunnel"
-		echo "				esp_proposals = aes128-sha256"
-		echo "				start_action = none"
-		echo "			}"
+		_charon_child net "$lts" "$rts"
+		while read -r -a kv; do
+			[ ${#kv[@]} -ge 3 ] && _charon_child "${kv[@]}"
+		done <<<"${CHARON_MORE_CHILDREN:-}"
 		echo "		}"
 		echo "	}"
 		echo "}"
@@ -216,4 +260,33 @@ charon_load() {
 
 charon_child_installed() {
 	charon_swanctl "$1" --list-sas 2>/dev/null | grep -q 'INSTALLED, TUNNEL'
+}
+
+# `ip netns exec` execs its command, so $! is the process itself.
+charon_stream_start() {
+	local t=$1 s=$2 t_in=$3 s_in=$4 port=$5 out=$6
+	local pcap=$SELFTESTS/pcap
+	"$IP" netns exec "$s" tcpdump -i s0 -Q out -w "$out/s0.pcap" -U -s 160 ip \
+		>/dev/null 2>&1 &
+	_charon_cap=($!)
+	"$IP" netns exec "$t" tcpdump -i t0 -Q out -w "$out/t0.pcap" -U -s 160 ip \
+		>/dev/null 2>&1 &
+	_charon_cap+=($!)
+	at_exit "kill ${_charon_cap[*]} 2>/dev/null"
+	"$IP" netns exec "$t" python3 "$pcap/stream.py" recv --bind "$t_in" \
+		--port "$port" --idle 4 --timeout 120 --json "$out/recv.json" \
+		>/dev/null 2>&1 &
+	_charon_recv=$!
+	"$IP" netns exec "$s" python3 "$pcap/stream.py" send --src "$s_in" \
+		--dst "$t_in" --port "$port" --rate 100 --duration 14 \
+		--json "$out/send.json" >/dev/null 2>&1 &
+	_charon_send=$!
+}
+
+charon_stream_wait() {
+	wait "$_charon_send"
+	wait "$_charon_recv"
+	kill "${_charon_cap[@]}" 2>/dev/null
+	wait "${_charon_cap[@]}" 2>/dev/null
+	return 0
 }

@@ -98,17 +98,8 @@ else
 	tap_finish
 fi
 
-# The stream, and the server's egress on the wire.
-ns_exec "$S" tcpdump -i s0 -Q out -w "$OUT/s0.pcap" -U -s 160 ip >/dev/null 2>&1 &
-tcpdump_pid=$!
-at_exit "kill $tcpdump_pid 2>/dev/null"
-ns_exec "$T" python3 "$PCAP/stream.py" recv --bind "$T_IN" --port $PORT \
-	--idle 4 --timeout 120 --json "$OUT/recv.json" >/dev/null 2>&1 &
-recv_pid=$!
-ns_exec "$S" python3 "$PCAP/stream.py" send --src "$S_IN" --dst "$T_IN" \
-	--port $PORT --rate 100 --duration 14 --json "$OUT/send.json" \
-	>/dev/null 2>&1 &
-send_pid=$!
+# The stream, and both egresses on the wire (the server's is checked).
+charon_stream_start "$T" "$S" "$T_IN" "$S_IN" $PORT "$OUT"
 inbound_used() {	# the terminal only receives: any packet is inbound
 	"$IP" -s -n "$T" xfrm state | grep -qE '(^|[^0-9])[1-9][0-9]*\(packets\)'
 }
@@ -132,10 +123,7 @@ for side in term srv; do
 			"$(tail -20 "$OUT/bridge-$side.log")"
 	fi
 done
-wait "$send_pid"
-wait "$recv_pid"
-kill "$tcpdump_pid" 2>/dev/null
-wait "$tcpdump_pid" 2>/dev/null
+charon_stream_wait
 
 # End state: every SA and policy template at the new addresses.
 sas_moved() {

@@ -6,7 +6,8 @@
 # without warnings and carry no fault injection: no fail_step parameter,
 # no /proc/net/esp_mobility_fail_step file name, no fault.c symbols. The
 # test flavour (`make module`, the esp_mobility.ko the guest suites load)
-# must have the file.
+# must have the file. The guest side (no file once the user flavour is
+# loaded) is checked by the package install test, selftests/vm/install-debs.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
