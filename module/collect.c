@@ -3,55 +3,25 @@
  * Finding what a migration moves: the ESP states between the old endpoints
  * and the policies that lead to them. Collection only takes references.
  *
- * The table walks run their callbacks under xfrm_state_lock or
- * xfrm_policy_lock, with bottom halves disabled: the callbacks allocate
- * atomically, never sleep, and cost O(1) each (keyset.h). A walk pauses
- * every ESPMOB_WALK_CHUNK entries, drops the lock and may reschedule, and
- * then resumes where it stopped (the kernel's walkers keep their place in
- * the table as netlink dumps do), so no request keeps a CPU's softirqs off
- * for longer than one chunk however large the tables are.
+ * A request that names its SPIs finds each state with one lookup, one that
+ * names its policies each policy with one. Otherwise the peer index
+ * (index.c) gives the states and policies filed under the old endpoints:
+ * O(the peer), not O(the tables). Every candidate is checked here as a
+ * walk's entry would be, so a stale one is skipped. Only when the index
+ * cannot be made whole (an allocation failed while rebuilding it) are the
+ * tables walked, in sections (walk.h): the callbacks allocate atomically,
+ * never sleep, and cost O(1) each (keyset.h).
  */
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/xfrm.h>
 
+#include "index.h"
 #include "migrate_ctx.h"
+#include "walk.h"
 
 enum espmob_dir { ESPMOB_NONE, ESPMOB_OUT, ESPMOB_IN };
-
-/* Table entries a walk examines in one locked section. */
-#define ESPMOB_WALK_CHUNK	128
-
-/* What a walk callback returns to pause the walk before this entry. */
-#define ESPMOB_WALK_PAUSE	1
-
-/* Called first by each walk callback: is this chunk's budget spent? */
-static bool walk_pause(struct espmob_ctx *ctx)
-{
-	if (!ctx->walk_budget)
-		return true;
-	ctx->walk_budget--;
-	return false;
-}
-
-/*
- * Runs @walk_once (a kernel table walk) chunk by chunk until it has seen
- * the whole table: 0, or the callback's error.
- */
-static int walk_in_chunks(struct espmob_ctx *ctx,
-			  int (*walk_once)(struct espmob_ctx *ctx, void *walk),
-			  void *walk)
-{
-	int err;
-
-	do {
-		ctx->walk_budget = ESPMOB_WALK_CHUNK;
-		err = walk_once(ctx, walk);
-		if (err == ESPMOB_WALK_PAUSE)
-			cond_resched();
-	} while (err == ESPMOB_WALK_PAUSE);
-	return err == -ENOENT ? 0 : err;	/* -ENOENT: the table was empty */
-}
 
 static bool addr_eq(const xfrm_address_t *a, const xfrm_address_t *b,
 		    unsigned short family)
@@ -185,7 +155,7 @@ static int collect_state_cb(struct xfrm_state *x, int count, void *ptr)
 	struct espmob_ctx *ctx = ptr;
 	enum espmob_dir dir;
 
-	if (walk_pause(ctx))
+	if (espmob_walk_pause(&ctx->walk_budget))
 		return ESPMOB_WALK_PAUSE;
 	dir = state_selected(ctx->req, x);
 	if (dir == ESPMOB_NONE)
@@ -193,8 +163,10 @@ static int collect_state_cb(struct xfrm_state *x, int count, void *ptr)
 	return sa_add(ctx, x, dir, GFP_ATOMIC) ? 0 : -ENOMEM;
 }
 
-static int state_walk_once(struct espmob_ctx *ctx, void *walk)
+static int state_walk_once(void *arg, void *walk)
 {
+	struct espmob_ctx *ctx = arg;
+
 	return xfrm_state_walk(ctx->net, walk, collect_state_cb, ctx);
 }
 
@@ -208,10 +180,34 @@ static int collect_by_walk(struct espmob_ctx *ctx)
 	 * the chunk: the callback keeps the ESP states.
 	 */
 	xfrm_state_walk_init(&walk, 0, NULL);
-	err = walk_in_chunks(ctx, state_walk_once, &walk);
+	err = espmob_walk_in_chunks(&ctx->walk_budget, state_walk_once, ctx,
+				    &walk);
 	xfrm_state_walk_done(&walk, ctx->net);
 	if (err)
 		NL_SET_ERR_MSG(ctx->extack, "out of memory collecting SAs");
+	return err;
+}
+
+/* The states the peer index files under the old endpoints. */
+static int collect_by_index(struct espmob_ctx *ctx)
+{
+	struct espmob_ix_ref *xs = NULL;
+	unsigned int n = 0, i;
+	int err = -ENOMEM;
+
+	if (!espmob_step_fails(ctx))
+		err = espmob_index_states(ctx->net, &ctx->req->old, &xs, &n);
+	for (i = 0; i < n; i++) {
+		enum espmob_dir dir = state_selected(ctx->req, xs[i].x);
+
+		if (!err && dir != ESPMOB_NONE &&
+		    !sa_add(ctx, xs[i].x, dir, GFP_KERNEL))
+			err = -ENOMEM;
+		xfrm_state_put(xs[i].x);
+	}
+	kvfree(xs);
+	if (err)
+		NL_SET_ERR_MSG_MOD(ctx->extack, "out of memory collecting SAs");
 	return err;
 }
 
@@ -275,6 +271,8 @@ int espmob_collect_states(struct espmob_ctx *ctx)
 
 	if (ctx->req->n_spis)
 		err = collect_by_spi(ctx);
+	else if (espmob_index_whole(ctx->net))
+		err = collect_by_index(ctx);
 	else
 		err = collect_by_walk(ctx);
 	if (err)
@@ -416,7 +414,7 @@ static int collect_policy_cb(struct xfrm_policy *pol, int dir, int count,
 	struct espmob_ctx *ctx = ptr;
 	bool reselect, other_proto;
 
-	if (walk_pause(ctx))
+	if (espmob_walk_pause(&ctx->walk_budget))
 		return ESPMOB_WALK_PAUSE;
 	if (!policy_selected(ctx, pol, dir, &reselect, &other_proto))
 		return 0;
@@ -425,8 +423,10 @@ static int collect_policy_cb(struct xfrm_policy *pol, int dir, int count,
 	return pol_add(ctx, pol, dir, reselect, GFP_ATOMIC);
 }
 
-static int policy_walk_once(struct espmob_ctx *ctx, void *walk)
+static int policy_walk_once(void *arg, void *walk)
 {
+	struct espmob_ctx *ctx = arg;
+
 	return xfrm_policy_walk(ctx->net, walk, collect_policy_cb, ctx);
 }
 
@@ -436,13 +436,46 @@ static int collect_policies_by_walk(struct espmob_ctx *ctx)
 	int err;
 
 	xfrm_policy_walk_init(&walk, XFRM_POLICY_TYPE_ANY);
-	err = walk_in_chunks(ctx, policy_walk_once, &walk);
+	err = espmob_walk_in_chunks(&ctx->walk_budget, policy_walk_once, ctx,
+				    &walk);
 	xfrm_policy_walk_done(&walk, ctx->net);
 	if (err == -EOPNOTSUPP)
 		return err;	/* refuse_other_proto() said why */
 	if (err)
 		NL_SET_ERR_MSG(ctx->extack,
 			       "out of memory collecting policies");
+	return err;
+}
+
+/* The policies the peer index files under the old endpoints. */
+static int collect_policies_by_index(struct espmob_ctx *ctx)
+{
+	struct espmob_ix_ref *ps = NULL;
+	unsigned int n = 0, i;
+	int err = -ENOMEM;
+
+	if (!espmob_step_fails(ctx))
+		err = espmob_index_policies(ctx->net, &ctx->req->old, &ps, &n);
+	if (err)
+		NL_SET_ERR_MSG_MOD(ctx->extack,
+				   "out of memory collecting policies");
+	for (i = 0; i < n; i++) {
+		bool reselect, other_proto;
+
+		if (!err && policy_selected(ctx, ps[i].pol, ps[i].dir,
+					    &reselect, &other_proto)) {
+			if (other_proto)
+				err = refuse_other_proto(ctx, NULL);
+			else if (pol_add(ctx, ps[i].pol, ps[i].dir, reselect,
+					 GFP_KERNEL))
+				err = -ENOMEM;
+			if (err == -ENOMEM)
+				NL_SET_ERR_MSG_MOD(ctx->extack,
+						   "out of memory collecting policies");
+		}
+		xfrm_pol_put(ps[i].pol);
+	}
+	kvfree(ps);
 	return err;
 }
 
@@ -492,8 +525,14 @@ int espmob_collect_policies(struct espmob_ctx *ctx)
 {
 	struct espmob_pol *ep;
 
-	int err = ctx->req->n_pols ? collect_policies_by_ref(ctx) :
-				     collect_policies_by_walk(ctx);
+	int err;
+
+	if (ctx->req->n_pols)
+		err = collect_policies_by_ref(ctx);
+	else if (espmob_index_whole(ctx->net))
+		err = collect_policies_by_index(ctx);
+	else
+		err = collect_policies_by_walk(ctx);
 	if (err)
 		return err;
 

@@ -10,6 +10,8 @@
 #include <linux/spinlock.h>
 #include <net/net_namespace.h>
 
+#include "index.h"
+
 /* Per network namespace counters; each is an atomic64_t, read locklessly. */
 struct espmob_stats {
 	atomic64_t migrations;
@@ -27,6 +29,8 @@ struct espmob_net {
 	atomic_t retiring;
 	spinlock_t retirements_lock;	/* protects retirements */
 	struct list_head retirements;
+	/* every state and policy by address pair (index.c) */
+	struct espmob_index index;
 };
 
 struct espmob_net *espmob_pernet(const struct net *net);

@@ -27,13 +27,19 @@ static int __init espmob_init(void)
 	if (err)
 		goto err_pernet;
 
-	err = espmob_nl_init();
+	err = espmob_index_init();
 	if (err)
 		goto err_fault;
+
+	err = espmob_nl_init();
+	if (err)
+		goto err_index;
 
 	pr_info("esp_mobility: ABI %u loaded\n", ESPMOB_ABI_VERSION);
 	return 0;
 
+err_index:
+	espmob_index_exit();
 err_fault:
 	espmob_fault_exit();
 err_pernet:
@@ -44,12 +50,15 @@ err_retire:
 }
 
 /*
- * No request runs once the family is gone; unregistering the pernet
- * operations waits for every namespace's pending retirements.
+ * No request runs once the family is gone, and no notification reaches
+ * the index once the key manager is unregistered; unregistering the
+ * pernet operations waits for every namespace's pending retirements and
+ * drops what each index holds.
  */
 static void __exit espmob_exit(void)
 {
 	espmob_nl_exit();
+	espmob_index_exit();
 	espmob_fault_exit();
 	espmob_pernet_exit();
 	espmob_retire_exit();

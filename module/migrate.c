@@ -30,6 +30,7 @@
 #include <net/xfrm.h>
 
 #include "esp_mobility.h"
+#include "index.h"
 #include "migrate_ctx.h"
 
 static void ctx_release(struct espmob_ctx *ctx)
@@ -230,6 +231,26 @@ static void swap_policies(struct espmob_ctx *ctx)
 	}
 }
 
+/*
+ * No key manager hears of the module's own changes: the peer index learns
+ * of them here. The old endpoints' group lets go of the states this
+ * request collected and of the dead policies; the clones that took over
+ * and the policies now in the tables are filed.
+ */
+static void update_index(struct espmob_ctx *ctx)
+{
+	struct espmob_sa *sa;
+	struct espmob_pol *ep;
+
+	espmob_index_forget(ctx->net, &ctx->req->old, &ctx->old_states);
+	list_for_each_entry(sa, &ctx->sas, list)
+		if (sa->moved)
+			espmob_index_add_state(ctx->net, sa->new);
+	list_for_each_entry(ep, &ctx->pols, list)
+		if (ep->inserted)
+			espmob_index_add_policy(ctx->net, ep->new, ep->dir);
+}
+
 static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
 {
 	struct espmob_sa *sa;
@@ -298,6 +319,7 @@ static int commit(struct espmob_ctx *ctx, struct espmob_result *res)
 			espmob_retirement_add(ctx->retirement, sa->old);
 	espmob_retirement_start(ctx->net, ctx->retirement);
 	ctx->retirement = NULL;
+	update_index(ctx);
 	return 0;
 }
 

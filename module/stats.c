@@ -21,14 +21,17 @@ struct espmob_net *espmob_pernet(const struct net *net)
 /*
  * Runs before xfrm's own exit for these namespaces (it registered first),
  * and when the module goes: retired states still pending are deleted
- * before xfrm flushes the tables, and no retirement outlives the module.
+ * before xfrm flushes the tables, no retirement outlives the module, and
+ * the peer index lets go of the states and policies it holds.
  */
 static void __net_exit espmob_net_exit_batch(struct list_head *net_exit_list)
 {
 	struct net *net;
 
-	list_for_each_entry(net, net_exit_list, exit_list)
+	list_for_each_entry(net, net_exit_list, exit_list) {
 		espmob_retirement_wait(net);
+		espmob_index_net_exit(net);
+	}
 }
 
 static int __net_init espmob_net_init(struct net *net)
@@ -37,7 +40,7 @@ static int __net_init espmob_net_init(struct net *net)
 
 	spin_lock_init(&en->retirements_lock);
 	INIT_LIST_HEAD(&en->retirements);
-	return 0;
+	return espmob_index_net_init(net);
 }
 
 static struct pernet_operations espmob_net_ops = {
