@@ -11,6 +11,7 @@ struct mig {
 	struct nlc g;		/* NETLINK_GENERIC (esp_mobility) */
 	uint16_t family;	/* esp_mobility family id */
 	int named;		/* esp_mobility: name the SPIs and policies */
+	int spis_only;		/* ... the SPIs but not the policies */
 	int rewrites_sel;	/* the method rewrites transport selectors */
 	unsigned int msgs;	/* requests sent in the last migration */
 	uint64_t kernel_ns;	/* time the kernel reported for it, if any */

@@ -3,7 +3,8 @@
  * The esp_mobility way: one ESPMOB_CMD_MIGRATE request per peer over the
  * "esp_mobility" generic netlink family (uapi/linux/esp_mobility.h). The
  * request names the old and new endpoint pairs and, unless -E (endpoints
- * only), every SPI of the peer and every policy by index and direction.
+ * only), every SPI of the peer and, unless -S (SPIs only), every policy
+ * by index and direction.
  * Building the request, including the GETPOLICY lookups of the indexes, is
  * the untimed prepare step; the timed part is one send and its reply.
  */
@@ -147,7 +148,7 @@ static int em_prepare(struct mig *g, unsigned int i, unsigned int peer,
 			req.spis[req.n_spis++] = ch.spi_out;
 			req.spis[req.n_spis++] = ch.spi_in;
 		}
-		err = named_policies(g, &req, peer, from);
+		err = g->spis_only ? 0 : named_policies(g, &req, peer, from);
 		if (err)
 			return err;
 	}

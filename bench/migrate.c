@@ -42,7 +42,8 @@ static void usage(int rc)
 		"               [-n MIGRATIONS] [-f FIRST] [-p PEERS] [-S] [-s START] [-i USEC]\n"
 		"               [-a] [-w MS] [-V] [-o CSV] [-L LABEL]\n"
 		"  METHOD: libreswan, strongswan, espmob (request naming SPIs and\n"
-		"  policies) or espmob-E (naming endpoints only). Method k moves peers\n"
+		"  policies), espmob-S (SPIs only) or espmob-E (endpoints only).\n"
+		"  Method k moves peers\n"
 		"  FIRST + k*PEERS .. FIRST + (k+1)*PEERS - 1 (default FIRST 0, PEERS 1)\n"
 		"  MIGRATIONS times (default 1000) between %s and %s, starting\n"
 		"  from START (default the first); methods take turns migration by\n"
@@ -141,7 +142,10 @@ static int verify_peer(struct mig *g, unsigned int peer, uint32_t from,
 	return bad;
 }
 
-/* "libreswan", "strongswan", "espmob" (named) or "espmob-E" (endpoints) */
+/*
+ * "libreswan", "strongswan", "espmob" (SPIs and policies named), "espmob-S"
+ * (SPIs only) or "espmob-E" (endpoints only)
+ */
 static void add_runs(struct opts *o, char *list)
 {
 	char *name;
@@ -158,6 +162,9 @@ static void add_runs(struct opts *o, char *list)
 			r->method = &method_strongswan;
 		} else if (!strcmp(name, "espmob")) {
 			r->method = &method_espmob;
+		} else if (!strcmp(name, "espmob-S")) {
+			r->method = &method_espmob;
+			r->g.spis_only = 1;
 		} else if (!strcmp(name, "espmob-E")) {
 			r->method = &method_espmob;
 			r->g.named = 0;
@@ -223,7 +230,9 @@ static const char *variant(const struct run *r)
 {
 	if (r->method != &method_espmob)
 		return "-";
-	return r->g.named ? "named" : "endpoints";
+	if (!r->g.named)
+		return "endpoints";
+	return r->g.spis_only ? "spis" : "named";
 }
 
 static const char *mode_name(const struct mig *g)

@@ -48,7 +48,7 @@ trap cleanup EXIT
 espmob=0
 [ -d /sys/module/esp_mobility ] && espmob=1
 methods="libreswan strongswan"
-[ $espmob = 1 ] && methods+=" espmob espmob-E"
+[ $espmob = 1 ] && methods+=" espmob espmob-S espmob-E"
 
 bash "$top/bench/guest.sh" "$work/data" quick >"$work/log" 2>&1
 rc=$?
@@ -61,8 +61,9 @@ samples() {
 		END { print c + 0 }" "$3" 2>/dev/null
 }
 for m in $methods; do
-	meth=${m%-E} var=-
+	meth=${m%-[ES]} var=-
 	[ "$meth" = espmob ] && var=named
+	[ "$m" = espmob-S ] && var=spis
 	[ "$m" = espmob-E ] && var=endpoints
 	for cfg in "tunnel 1" "tunnel 4" "transport 1"; do
 		set -- $cfg
