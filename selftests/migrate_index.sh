@@ -36,10 +36,12 @@
 #      burst each way is decrypted on the new SAs; no index rebuild
 #      happened since 7 (the clones and new policies were found through
 #      the index the commits updated);
-#  10. XFRM_MSG_MIGRATE of c1 on T from B back to A (out, in, fwd): an
-#      endpoints request from A finds 2 and 3, one from B ENOENT; the
-#      module counted a rebuild; then an endpoints-only migration of T
-#      from A to B leaves T's two SAs at B.
+#  10. XFRM_MSG_MIGRATE of c1 on T from B back to A (out, in, fwd): the
+#      three kinds of request from A find 2 and 3, the endpoints one
+#      from B ENOENT, and the index followed without a rebuild (the
+#      module's migrate callback filed the clones and the rewritten
+#      policies); then an endpoints-only migration of T from A to B
+#      leaves T's two SAs at B.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_xfrm.sh"
@@ -288,7 +290,7 @@ else
 	not_ok "no index rebuild during the migrations" "index_rebuilds $r -> $(rebuilds)"
 fi
 
-# 10: XFRM_MSG_MIGRATE moves c1 on T from B back to A behind the index
+# 10: XFRM_MSG_MIGRATE moves c1 on T from B back to A
 r=$(rebuilds)
 mig_ok=1
 for d in "out $TI4 $SI4 $TB4 $S4 $TA4 $S4" "in $SI4 $TI4 $S4 $TB4 $S4 $TA4" \
@@ -304,10 +306,11 @@ else
 fi
 count "after XFRM_MSG_MIGRATE, from $TA4" 2 3
 refused "after XFRM_MSG_MIGRATE, from $TB4" "$NS_T" "$TB4" "$TA4"
-if [ "$(rebuilds)" -gt "$r" ]; then
-	ok "XFRM_MSG_MIGRATE makes the index rebuild"
+if [ "$(rebuilds)" = "$r" ]; then
+	ok "the index followed XFRM_MSG_MIGRATE without a rebuild"
 else
-	not_ok "XFRM_MSG_MIGRATE makes the index rebuild" "index_rebuilds $r -> $(rebuilds)"
+	not_ok "the index followed XFRM_MSG_MIGRATE without a rebuild" \
+		"index_rebuilds $r -> $(rebuilds)"
 fi
 if xf_migrate "$NS_T" "$TA4" "$S4" "$TB4" "$S4" &&
 	[ "$(xf_jget states)/$(xf_jget policies)" = 2/3 ] &&
