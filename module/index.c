@@ -14,8 +14,9 @@
  * gets as it checked every entry of a walk: a stale one is skipped.
  *
  * What must never happen is an entry missing. The index learns of the
- * changes through the key manager interface (the notifications xfrm_user
- * and af_key send for every state and policy they add, update or delete)
+ * changes through the key manager interface (index_km.c: the
+ * notifications xfrm_user and af_key send for every state and policy they
+ * add, update or delete)
  * and from the module's own commits; XFRM_MSG_MIGRATE, which rewrites
  * states and templates behind the notifications, is followed from the
  * key manager's migrate callback. A change it cannot record (an atomic
@@ -39,33 +40,8 @@
 
 #include "esp_mobility.h"
 #include "index.h"
+#include "index_table.h"
 #include "walk.h"
-
-/* An unordered address pair of one family; the table's key. */
-struct ix_pair {
-	xfrm_address_t lo;
-	xfrm_address_t hi;
-	u32 family;
-};
-
-struct ix_group {
-	struct rhash_head node;
-	struct ix_pair key;
-	struct hlist_head states;	/* struct ix_entry */
-	struct hlist_head policies;
-	unsigned int n_states;
-	unsigned int n_policies;
-	struct rcu_head rcu;
-};
-
-struct ix_entry {
-	struct hlist_node node;
-	union {
-		struct xfrm_state *x;		/* held */
-		struct xfrm_policy *pol;	/* held */
-	};
-	int dir;
-};
 
 static const struct rhashtable_params ix_params = {
 	.key_len = sizeof(struct ix_pair),
@@ -92,11 +68,6 @@ module_param_cb(index_rebuilds, &rebuilds_ops, NULL, 0444);
 MODULE_PARM_DESC(index_rebuilds,
 		 "peer index builds so far, all namespaces (read-only)");
 
-static struct espmob_index *ix_of(const struct net *net)
-{
-	return &espmob_pernet(net)->index;
-}
-
 /* Nothing is scheduled for a namespace on its way out. */
 static void ix_schedule(struct espmob_index *ix)
 {
@@ -104,8 +75,8 @@ static void ix_schedule(struct espmob_index *ix)
 		schedule_work(&ix->rebuild);
 }
 
-static bool pair_init(struct ix_pair *p, unsigned short family,
-		      const xfrm_address_t *a, const xfrm_address_t *b)
+bool espmob_ix_pair_init(struct ix_pair *p, unsigned short family,
+			 const xfrm_address_t *a, const xfrm_address_t *b)
 {
 	size_t len;
 
@@ -126,18 +97,13 @@ static bool pair_init(struct ix_pair *p, unsigned short family,
 	return true;
 }
 
-static bool state_indexed(const struct xfrm_state *x)
-{
-	return x->id.proto == IPPROTO_ESP;
-}
-
 /*
  * The pairs a policy is filed under, each once: those of its tunnel
  * templates and, for a transport mode policy between two hosts, its
  * selector's. Returns how many (at most XFRM_MAX_DEPTH + 1).
  */
-static unsigned int policy_pairs(const struct xfrm_policy *pol,
-				 struct ix_pair *pairs)
+unsigned int espmob_ix_policy_pairs(const struct xfrm_policy *pol,
+				    struct ix_pair *pairs)
 {
 	const struct xfrm_selector *sel = &pol->selector;
 	unsigned int n = 0, i, j, full;
@@ -149,13 +115,13 @@ static unsigned int policy_pairs(const struct xfrm_policy *pol,
 		if (t->mode == XFRM_MODE_TRANSPORT)
 			continue;
 		transport = false;
-		if (pair_init(&pairs[n], t->encap_family, &t->saddr,
-			      &t->id.daddr))
+		if (espmob_ix_pair_init(&pairs[n], t->encap_family, &t->saddr,
+					&t->id.daddr))
 			n++;
 	}
 	full = sel->family == AF_INET ? 32 : 128;
 	if (transport && sel->prefixlen_s == full && sel->prefixlen_d == full &&
-	    pair_init(&pairs[n], sel->family, &sel->saddr, &sel->daddr))
+	    espmob_ix_pair_init(&pairs[n], sel->family, &sel->saddr, &sel->daddr))
 		n++;
 
 	/* drop repeats, so that a group lists a policy once */
@@ -170,8 +136,8 @@ static unsigned int policy_pairs(const struct xfrm_policy *pol,
 	return n;
 }
 
-static struct ix_group *group_get(struct espmob_index *ix,
-				  const struct ix_pair *key)
+struct ix_group *espmob_ix_group_get(struct espmob_index *ix,
+				     const struct ix_pair *key)
 {
 	return rhashtable_lookup_fast(ix->groups, key, ix_params);
 }
@@ -180,7 +146,7 @@ static struct ix_group *group_get(struct espmob_index *ix,
 static struct ix_group *group_get_or_add(struct espmob_index *ix,
 					 const struct ix_pair *key)
 {
-	struct ix_group *g = group_get(ix, key);
+	struct ix_group *g = espmob_ix_group_get(ix, key);
 
 	if (g)
 		return g;
@@ -195,7 +161,7 @@ static struct ix_group *group_get_or_add(struct espmob_index *ix,
 	return g;
 }
 
-static void group_put_if_empty(struct espmob_index *ix, struct ix_group *g)
+void espmob_ix_group_put_if_empty(struct espmob_index *ix, struct ix_group *g)
 {
 	if (g->n_states || g->n_policies)
 		return;
@@ -208,7 +174,7 @@ static void group_put_if_empty(struct espmob_index *ix, struct ix_group *g)
  * The next request that needs it rebuilds it; so does a worker, so that
  * the stale entries do not keep their objects for long.
  */
-static void ix_lose(struct espmob_index *ix)
+void espmob_ix_lose(struct espmob_index *ix)
 {
 	ix->lost++;
 	ix_schedule(ix);
@@ -225,7 +191,7 @@ static bool ix_overgrown(const struct espmob_index *ix)
 }
 
 /* Files @obj (a state, or a policy with @dir) under @key, with a reference. */
-static bool ix_file(struct espmob_index *ix, const struct ix_pair *key,
+bool espmob_ix_file(struct espmob_index *ix, const struct ix_pair *key,
 		    void *obj, bool policy, int dir)
 {
 	struct ix_entry *e = kmalloc(sizeof(*e), GFP_ATOMIC);
@@ -233,7 +199,7 @@ static bool ix_file(struct espmob_index *ix, const struct ix_pair *key,
 
 	if (!g) {
 		kfree(e);
-		ix_lose(ix);
+		espmob_ix_lose(ix);
 		return false;
 	}
 	if (policy) {
@@ -254,16 +220,16 @@ static bool ix_file(struct espmob_index *ix, const struct ix_pair *key,
 	return true;
 }
 
-static void ix_add_state(struct espmob_index *ix, struct xfrm_state *x)
+void espmob_ix_add_state(struct espmob_index *ix, struct xfrm_state *x)
 {
 	struct ix_pair key;
 
-	if (ix->groups && state_indexed(x) &&
-	    pair_init(&key, x->props.family, &x->props.saddr, &x->id.daddr))
-		ix_file(ix, &key, x, false, 0);
+	if (ix->groups && espmob_ix_state_indexed(x) &&
+	    espmob_ix_pair_init(&key, x->props.family, &x->props.saddr, &x->id.daddr))
+		espmob_ix_file(ix, &key, x, false, 0);
 }
 
-static void ix_add_policy(struct espmob_index *ix, struct xfrm_policy *pol,
+void espmob_ix_add_policy(struct espmob_index *ix, struct xfrm_policy *pol,
 			  int dir)
 {
 	struct ix_pair keys[XFRM_MAX_DEPTH + 1];
@@ -271,22 +237,22 @@ static void ix_add_policy(struct espmob_index *ix, struct xfrm_policy *pol,
 
 	if (!ix->groups || dir < 0 || dir >= XFRM_POLICY_MAX)
 		return;
-	n = policy_pairs(pol, keys);
+	n = espmob_ix_policy_pairs(pol, keys);
 	for (i = 0; i < n; i++)
-		if (!ix_file(ix, &keys[i], pol, true, dir))
+		if (!espmob_ix_file(ix, &keys[i], pol, true, dir))
 			return;
 }
 
-static void ix_del_state(struct espmob_index *ix, struct xfrm_state *x)
+void espmob_ix_del_state(struct espmob_index *ix, struct xfrm_state *x)
 {
 	struct ix_pair key;
 	struct ix_group *g;
 	struct ix_entry *e;
 
-	if (!ix->groups || !state_indexed(x) ||
-	    !pair_init(&key, x->props.family, &x->props.saddr, &x->id.daddr))
+	if (!ix->groups || !espmob_ix_state_indexed(x) ||
+	    !espmob_ix_pair_init(&key, x->props.family, &x->props.saddr, &x->id.daddr))
 		return;
-	g = group_get(ix, &key);
+	g = espmob_ix_group_get(ix, &key);
 	if (!g)
 		return;
 	hlist_for_each_entry(e, &g->states, node) {
@@ -299,19 +265,19 @@ static void ix_del_state(struct espmob_index *ix, struct xfrm_state *x)
 		kfree(e);
 		break;
 	}
-	group_put_if_empty(ix, g);
+	espmob_ix_group_put_if_empty(ix, g);
 }
 
-static void ix_del_policy(struct espmob_index *ix, struct xfrm_policy *pol)
+void espmob_ix_del_policy(struct espmob_index *ix, struct xfrm_policy *pol)
 {
 	struct ix_pair keys[XFRM_MAX_DEPTH + 1];
 	unsigned int n, i;
 
 	if (!ix->groups)
 		return;
-	n = policy_pairs(pol, keys);
+	n = espmob_ix_policy_pairs(pol, keys);
 	for (i = 0; i < n; i++) {
-		struct ix_group *g = group_get(ix, &keys[i]);
+		struct ix_group *g = espmob_ix_group_get(ix, &keys[i]);
 		struct ix_entry *e;
 
 		if (!g)
@@ -326,310 +292,47 @@ static void ix_del_policy(struct espmob_index *ix, struct xfrm_policy *pol)
 			kfree(e);
 			break;
 		}
-		group_put_if_empty(ix, g);
+		espmob_ix_group_put_if_empty(ix, g);
 	}
 }
 
-/* Key manager callbacks: how the index hears of xfrm_user's and af_key's changes. */
+/* Table changes under the lock, for the callbacks and the commits. */
 
-static void ix_locked(struct net *net,
+void espmob_ix_locked(struct net *net,
 		      void (*op)(struct espmob_index *ix, void *obj, int dir),
 		      void *obj, int dir)
 {
-	struct espmob_index *ix = ix_of(net);
+	struct espmob_index *ix = espmob_ix_of(net);
 
 	spin_lock_bh(&ix->lock);
 	op(ix, obj, dir);
 	spin_unlock_bh(&ix->lock);
 }
 
-static void op_add_state(struct espmob_index *ix, void *x, int dir)
+void espmob_ix_op_add_state(struct espmob_index *ix, void *x, int dir)
 {
-	ix_add_state(ix, x);
+	espmob_ix_add_state(ix, x);
 }
 
-static void op_del_state(struct espmob_index *ix, void *x, int dir)
+void espmob_ix_op_del_state(struct espmob_index *ix, void *x, int dir)
 {
-	ix_del_state(ix, x);
+	espmob_ix_del_state(ix, x);
 }
 
-static void op_add_policy(struct espmob_index *ix, void *pol, int dir)
+void espmob_ix_op_add_policy(struct espmob_index *ix, void *pol, int dir)
 {
-	ix_add_policy(ix, pol, dir);
+	espmob_ix_add_policy(ix, pol, dir);
 }
 
-static void op_del_policy(struct espmob_index *ix, void *pol, int dir)
+void espmob_ix_op_del_policy(struct espmob_index *ix, void *pol, int dir)
 {
-	ix_del_policy(ix, pol);
+	espmob_ix_del_policy(ix, pol);
 }
 
-static void op_lose(struct espmob_index *ix, void *unused, int dir)
+void espmob_ix_op_lose(struct espmob_index *ix, void *unused, int dir)
 {
-	ix_lose(ix);
+	espmob_ix_lose(ix);
 }
-
-static int ix_notify_state(struct xfrm_state *x, const struct km_event *c)
-{
-	switch (c->event) {
-	case XFRM_MSG_NEWSA:
-	case XFRM_MSG_UPDSA:
-		/*
-		 * An update of a VALID state changes it in place (not its
-		 * addresses) and notifies the request's own copy, DEAD by
-		 * then: the state itself is filed already.
-		 */
-		if (x->km.state != XFRM_STATE_DEAD)
-			ix_locked(xs_net(x), op_add_state, x, 0);
-		break;
-	case XFRM_MSG_EXPIRE:
-		if (c->data.hard)
-			ix_locked(xs_net(x), op_del_state, x, 0);
-		break;
-	case XFRM_MSG_DELSA:
-		ix_locked(xs_net(x), op_del_state, x, 0);
-		break;
-	case XFRM_MSG_FLUSHSA:
-		/* the flushed protocol's entries are stale: prune them */
-		ix_locked(c->net, op_lose, NULL, 0);
-		break;
-	}
-	return 0;
-}
-
-static int ix_notify_policy(struct xfrm_policy *pol, int dir,
-			    const struct km_event *c)
-{
-	switch (c->event) {
-	case XFRM_MSG_NEWPOLICY:
-	case XFRM_MSG_UPDPOLICY:
-		/* a policy this one replaced is dead now: a stale entry */
-		if (!pol->walk.dead)
-			ix_locked(xp_net(pol), op_add_policy, pol, dir);
-		break;
-	case XFRM_MSG_POLEXPIRE:
-		if (c->data.hard)
-			ix_locked(xp_net(pol), op_del_policy, pol, dir);
-		break;
-	case XFRM_MSG_DELPOLICY:
-		ix_locked(xp_net(pol), op_del_policy, pol, dir);
-		break;
-	case XFRM_MSG_FLUSHPOLICY:
-		ix_locked(c->net, op_lose, NULL, 0);
-		break;
-	}
-	return 0;
-}
-
-/*
- * XFRM_MSG_MIGRATE (xfrm_migrate()) clones each state it moves to the new
- * addresses (same SPI), deletes the old one and rewrites the policy's
- * matching templates in place, and then tells the key managers only the
- * xfrm_migrate entries. The index follows from there: the old pair's
- * group names the deleted states, each clone is looked up by its new
- * (daddr, SPI) and filed, and each policy of that group whose templates
- * no longer name the old pair is filed again under the pairs it names
- * now. Whatever it cannot be sure of marks the index as not whole.
- */
-#define IX_MIGRATE_SPIS	8
-
-struct ix_moved {
-	__be32 spi;
-	struct xfrm_mark mark;
-};
-
-/* Is @x, dead, a state @mp moved? */
-static bool moved_by(const struct xfrm_state *x, const struct xfrm_migrate *mp)
-{
-	return x->km.state == XFRM_STATE_DEAD && x->id.proto == mp->proto &&
-	       x->props.mode == mp->mode &&
-	       (!mp->reqid || x->props.reqid == mp->reqid) &&
-	       x->props.family == mp->old_family &&
-	       xfrm_addr_equal(&x->props.saddr, &mp->old_saddr,
-			       mp->old_family) &&
-	       xfrm_addr_equal(&x->id.daddr, &mp->old_daddr, mp->old_family);
-}
-
-/* Is @x the clone @mp made of a state with @old's SPI and mark? */
-static bool clone_of(const struct xfrm_state *x, const struct ix_moved *old,
-		     const struct xfrm_migrate *mp)
-{
-	return x->id.spi == old->spi && x->id.proto == mp->proto &&
-	       x->props.mode == mp->mode &&
-	       x->mark.v == old->mark.v && x->mark.m == old->mark.m &&
-	       x->props.family == mp->new_family &&
-	       xfrm_addr_equal(&x->props.saddr, &mp->new_saddr,
-			       mp->new_family);
-}
-
-/* Does @g list @obj (a policy if @policy, else a state)? */
-static bool group_holds(const struct ix_group *g, const void *obj,
-			bool policy)
-{
-	const struct ix_entry *e;
-
-	if (!g)
-		return false;
-	hlist_for_each_entry(e, policy ? &g->policies : &g->states, node)
-		if (e->x == obj)	/* the union: either pointer */
-			return true;
-	return false;
-}
-
-/*
- * Files the policy of @e (in @g, the group of @key) under every pair its
- * templates name now, and drops @e if @key is no longer one of them.
- */
-static void refile_policy(struct espmob_index *ix, struct ix_group *g,
-			  struct ix_entry *e, const struct ix_pair *key)
-{
-	struct ix_pair keys[XFRM_MAX_DEPTH + 1];
-	struct xfrm_policy *pol = e->pol;
-	bool still = false;
-	unsigned int n, i;
-
-	n = policy_pairs(pol, keys);
-	for (i = 0; i < n; i++) {
-		if (!memcmp(&keys[i], key, sizeof(*key)))
-			still = true;
-		else if (!group_holds(group_get(ix, &keys[i]), pol, true) &&
-			 !ix_file(ix, &keys[i], pol, true, e->dir))
-			return;		/* lost: the index is rebuilt */
-	}
-	if (still)
-		return;
-	hlist_del(&e->node);
-	g->n_policies--;
-	ix->entries--;
-	xfrm_pol_put(pol);
-	kfree(e);
-}
-
-/*
- * Under the index lock: notes in @moved the SPIs of the states @mp moved
- * (false if there may be more than it holds, or one a lookup cannot
- * find), drops the dead entries of the old pair's group and files its
- * policies again where their templates changed.
- */
-static bool migrate_group(struct espmob_index *ix,
-			  const struct xfrm_migrate *mp,
-			  struct ix_moved *moved, unsigned int *n)
-{
-	struct hlist_node *tmp;
-	struct ix_pair key;
-	struct ix_group *g;
-	struct ix_entry *e;
-	bool sure = true;
-
-	*n = 0;
-	if (!ix->groups)
-		return true;	/* the namespace is going */
-	if (!pair_init(&key, mp->old_family, &mp->old_saddr, &mp->old_daddr))
-		return false;
-	g = group_get(ix, &key);
-	if (!g)
-		return true;
-	hlist_for_each_entry_safe(e, tmp, &g->states, node) {
-		struct xfrm_state *x = e->x;
-
-		if (x->km.state != XFRM_STATE_DEAD)
-			continue;
-		if (moved_by(x, mp)) {
-			/* a lookup with the mark's value finds it? */
-			if (*n == IX_MIGRATE_SPIS || (x->mark.v & ~x->mark.m))
-				sure = false;
-			else
-				moved[(*n)++] = (struct ix_moved){ x->id.spi,
-								   x->mark };
-		}
-		hlist_del(&e->node);
-		g->n_states--;
-		ix->entries--;
-		xfrm_state_put(x);
-		kfree(e);
-	}
-	hlist_for_each_entry_safe(e, tmp, &g->policies, node)
-		if (!e->pol->walk.dead)
-			refile_policy(ix, g, e, &key);
-	group_put_if_empty(ix, g);
-	return sure;
-}
-
-/* Files @x unless it is filed already (a clone found twice). */
-static void op_add_state_once(struct espmob_index *ix, void *x, int dir)
-{
-	struct xfrm_state *xs = x;
-	struct ix_pair key;
-
-	if (ix->groups &&
-	    pair_init(&key, xs->props.family, &xs->props.saddr, &xs->id.daddr) &&
-	    !group_holds(group_get(ix, &key), xs, false))
-		ix_add_state(ix, xs);
-}
-
-static int ix_migrate(const struct xfrm_selector *sel, u8 dir, u8 type,
-		      const struct xfrm_migrate *m, int num_bundles,
-		      const struct xfrm_kmaddress *k, struct net *net,
-		      const struct xfrm_encap_tmpl *encap)
-{
-	struct espmob_index *ix = ix_of(net);
-	int b;
-
-	for (b = 0; b < num_bundles; b++) {
-		const struct xfrm_migrate *mp = &m[b];
-		struct ix_moved moved[IX_MIGRATE_SPIS];
-		unsigned int n, i;
-		bool sure;
-
-		spin_lock_bh(&ix->lock);
-		sure = migrate_group(ix, mp, moved, &n);
-		spin_unlock_bh(&ix->lock);
-
-		/* no lookup under the index lock: it nests inside theirs */
-		for (i = 0; sure && i < n; i++) {
-			struct xfrm_state *x;
-
-			x = xfrm_state_lookup(net, moved[i].mark.v, &mp->new_daddr,
-					      moved[i].spi, mp->proto,
-					      mp->new_family);
-			if (!x)
-				continue;	/* deleted otherwise meanwhile */
-			if (clone_of(x, &moved[i], mp))
-				ix_locked(net, op_add_state_once, x, 0);
-			else
-				sure = false;
-			xfrm_state_put(x);
-		}
-		if (!sure)
-			ix_locked(net, op_lose, NULL, 0);
-	}
-	return -ENOPROTOOPT;	/* not a key manager that answers */
-}
-
-/*
- * km_query() calls every key manager's acquire and xfrm_user_policy()
- * every one's compile_policy, whether or not it has one: both must exist.
- * Neither changes the tables. compile_policy leaves *dir alone, so the
- * error the other key managers set is the one the caller sees.
- */
-static int ix_acquire(struct xfrm_state *x, struct xfrm_tmpl *t,
-		      struct xfrm_policy *xp)
-{
-	return -ENOPROTOOPT;
-}
-
-static struct xfrm_policy *ix_compile_policy(struct sock *sk, int opt,
-					     u8 *data, int len, int *dir)
-{
-	return NULL;
-}
-
-static struct xfrm_mgr espmob_km = {
-	.notify = ix_notify_state,
-	.acquire = ix_acquire,
-	.compile_policy = ix_compile_policy,
-	.notify_policy = ix_notify_policy,
-	.migrate = ix_migrate,
-};
 
 /* Building the index from the tables. */
 
@@ -642,7 +345,7 @@ static int build_state_cb(struct xfrm_state *x, int count, void *ptr)
 	if (x->km.state == XFRM_STATE_DEAD)
 		return 0;
 	spin_lock(&ix->lock);	/* BHs are off in the walk */
-	ix_add_state(ix, x);
+	espmob_ix_add_state(ix, x);
 	spin_unlock(&ix->lock);
 	return 0;
 }
@@ -657,7 +360,7 @@ static int build_policy_cb(struct xfrm_policy *pol, int dir, int count,
 	if (pol->walk.dead)
 		return 0;
 	spin_lock(&ix->lock);
-	ix_add_policy(ix, pol, dir);
+	espmob_ix_add_policy(ix, pol, dir);
 	spin_unlock(&ix->lock);
 	return 0;
 }
@@ -771,7 +474,7 @@ static bool ix_whole(const struct espmob_index *ix)
 
 bool espmob_index_whole(struct net *net)
 {
-	struct espmob_index *ix = ix_of(net);
+	struct espmob_index *ix = espmob_ix_of(net);
 	bool whole;
 
 	lockdep_assert_held(&net->xfrm.xfrm_cfg_mutex);
@@ -812,9 +515,9 @@ static struct ix_group *group_of(struct espmob_index *ix,
 	struct ix_pair key;
 
 	if (!ix->groups ||
-	    !pair_init(&key, ep->family, &ep->local, &ep->remote))
+	    !espmob_ix_pair_init(&key, ep->family, &ep->local, &ep->remote))
 		return NULL;
-	return group_get(ix, &key);
+	return espmob_ix_group_get(ix, &key);
 }
 
 /* Fills @refs (room for @room) from @list; false if it does not fit. */
@@ -829,7 +532,7 @@ static bool group_fill(struct hlist_head *list, unsigned int want,
 		return false;
 	hlist_for_each_entry(e, list, node) {
 		if (policies ? e->pol->walk.dead :
-			       e->x->km.state == XFRM_STATE_DEAD)
+		    e->x->km.state == XFRM_STATE_DEAD)
 			continue;
 		if (policies)
 			xfrm_pol_hold(e->pol);
@@ -850,7 +553,7 @@ static int group_copy(struct net *net, const struct espmob_endpoints *ep,
 		      bool policies, struct espmob_ix_ref **out,
 		      unsigned int *n)
 {
-	struct espmob_index *ix = ix_of(net);
+	struct espmob_index *ix = espmob_ix_of(net);
 	struct espmob_ix_ref *refs = NULL;
 	unsigned int room = 0;
 
@@ -897,13 +600,13 @@ int espmob_index_policies(struct net *net, const struct espmob_endpoints *ep,
 
 void espmob_index_add_state(struct net *net, struct xfrm_state *x)
 {
-	ix_locked(net, op_add_state, x, 0);
+	espmob_ix_locked(net, espmob_ix_op_add_state, x, 0);
 }
 
 void espmob_index_add_policy(struct net *net, struct xfrm_policy *pol,
 			     int dir)
 {
-	ix_locked(net, op_add_policy, pol, dir);
+	espmob_ix_locked(net, espmob_ix_op_add_policy, pol, dir);
 }
 
 /*
@@ -915,7 +618,7 @@ void espmob_index_add_policy(struct net *net, struct xfrm_policy *pol,
 void espmob_index_forget(struct net *net, const struct espmob_endpoints *ep,
 			 const struct espmob_keyset *moved_states)
 {
-	struct espmob_index *ix = ix_of(net);
+	struct espmob_index *ix = espmob_ix_of(net);
 	struct hlist_node *tmp;
 	struct ix_group *g;
 	struct ix_entry *e;
@@ -943,7 +646,7 @@ void espmob_index_forget(struct net *net, const struct espmob_endpoints *ep,
 		xfrm_pol_put(e->pol);
 		kfree(e);
 	}
-	group_put_if_empty(ix, g);
+	espmob_ix_group_put_if_empty(ix, g);
 out:
 	spin_unlock_bh(&ix->lock);
 }
@@ -952,7 +655,7 @@ out:
 
 int espmob_index_net_init(struct net *net)
 {
-	struct espmob_index *ix = ix_of(net);
+	struct espmob_index *ix = espmob_ix_of(net);
 
 	ix->groups = table_alloc();
 	if (!ix->groups)
@@ -972,7 +675,7 @@ int espmob_index_net_init(struct net *net)
  */
 void espmob_index_net_exit(struct net *net)
 {
-	struct espmob_index *ix = ix_of(net);
+	struct espmob_index *ix = espmob_ix_of(net);
 	struct rhashtable *t;
 
 	spin_lock_bh(&ix->lock);
@@ -989,13 +692,12 @@ void espmob_index_net_exit(struct net *net)
 
 int espmob_index_init(void)
 {
-	xfrm_register_km(&espmob_km);
+	espmob_ix_km_register();
 	WRITE_ONCE(ix_listening, true);
 	return 0;
 }
 
 void espmob_index_exit(void)
 {
-	/* waits for the callbacks in progress (synchronize_rcu()) */
-	xfrm_unregister_km(&espmob_km);
+	espmob_ix_km_unregister();
 }
