@@ -52,6 +52,7 @@ xf_require_migrate
 REBUILDS=/sys/module/esp_mobility/parameters/index_rebuilds
 [ -r "$REBUILDS" ] || skip_all "esp_mobility has no peer index (no $REBUILDS)"
 rebuilds() { cat "$REBUILDS"; }
+rebuilt_since() { [ "$(rebuilds)" -gt "$1" ]; }
 
 PEERS="10.0.1.3 10.0.1.4 10.0.1.5"
 
@@ -207,7 +208,7 @@ r=$(rebuilds)
 "$IP" -n "$NS_T" xfrm state flush proto comp
 "$IP" -n "$NS_T" xfrm policy flush ptype sub
 count "after flushing IPComp states and sub policies"
-if wait_for 10 test "$(rebuilds)" -gt "$r"; then
+if wait_for 10 rebuilt_since "$r"; then
 	ok "a flush makes the index rebuild"
 else
 	not_ok "a flush makes the index rebuild" "index_rebuilds $r -> $(rebuilds)"
