@@ -91,7 +91,7 @@ named_args() {
 # from LOCAL (TA4)/S4 in NS (T); the named one only when c1's three
 # policies exist (POLICIES 3). One TAP line for all three.
 count() {
-	local name=$1 s=$2 p=$3 ns=${4:-$NS_T} l=${5:-$TA4} kind got=() bad=()
+	local name=$1 s=${2:-2} p=${3:-3} ns=${4:-$NS_T} l=${5:-$TA4} kind got=() bad=()
 	local -a args
 	for kind in endpoints spis named; do
 		case $kind in
