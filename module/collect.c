@@ -207,7 +207,7 @@ static int collect_by_index(struct espmob_ctx *ctx)
 	}
 	kvfree(xs);
 	if (err)
-		NL_SET_ERR_MSG_MOD(ctx->extack, "out of memory collecting SAs");
+		NL_SET_ERR_MSG(ctx->extack, "out of memory collecting SAs");
 	return err;
 }
 
@@ -457,8 +457,7 @@ static int collect_policies_by_index(struct espmob_ctx *ctx)
 	if (!espmob_step_fails(ctx))
 		err = espmob_index_policies(ctx->net, &ctx->req->old, &ps, &n);
 	if (err)
-		NL_SET_ERR_MSG_MOD(ctx->extack,
-				   "out of memory collecting policies");
+		NL_SET_ERR_MSG(ctx->extack, "out of memory collecting policies");
 	for (i = 0; i < n; i++) {
 		bool reselect, other_proto;
 
@@ -470,8 +469,8 @@ static int collect_policies_by_index(struct espmob_ctx *ctx)
 					 GFP_KERNEL))
 				err = -ENOMEM;
 			if (err == -ENOMEM)
-				NL_SET_ERR_MSG_MOD(ctx->extack,
-						   "out of memory collecting policies");
+				NL_SET_ERR_MSG(ctx->extack,
+					       "out of memory collecting policies");
 		}
 		xfrm_pol_put(ps[i].pol);
 	}
