@@ -134,7 +134,7 @@ refused() {
 
 # c1_sas NS LOCAL: how many of NS's SAs are between LOCAL and S4
 c1_sas() {
-	xf_count "$1" state "^src ($2 dst $S4|$S4 dst $2) "
+	xf_count "$1" state "^src ($2 dst $S4|$S4 dst $2)( |\$)"
 }
 
 # others_dump NS: every SA and policy block naming another peer
