@@ -10,7 +10,8 @@
 # make install / uninstall   the user flavour of the module, espmob, its
 #                 man page, the uapi header (DESTDIR, PREFIX) and, when
 #                 it is built, the charon plugin and its strongswan.d snippet
-# make deb        Debian packages in build/deb (esp-mobility-dkms, espmob)
+# make deb        Debian packages in build/deb (esp-mobility-dkms, espmob,
+#                 strongswan-esp-mobility where charon is installed)
 # make check-debug / check-rt  debug-kernel and PREEMPT_RT lanes (debug/)
 
 # The running kernel when its headers are installed (scripts/kver).

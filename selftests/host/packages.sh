@@ -4,7 +4,9 @@
 # The Debian packages, as TAP: `make deb` (scripts/make-deb) builds them
 # from the tracked files; each holds what it should (esp-mobility-dkms:
 # dkms.conf with the version and the module's sources, arch all;
-# espmob: /usr/sbin/espmob, its man page, libmnl0 in Depends); lintian
+# espmob: /usr/sbin/espmob, its man page, libmnl0 in Depends;
+# strongswan-esp-mobility: the charon plugin and its strongswan.d snippet,
+# tied to the installed charon's exact version, where charon is); lintian
 # reports no tag that is not overridden in debian/*.lintian-overrides;
 # and the packaged sources build with dkms.conf's own MAKE command against
 # the generic headers of every installed kernel its BUILD_EXCLUSIVE_KERNEL
@@ -29,7 +31,7 @@ for h in /usr/src/linux-headers-*-amd64; do
 	case $h in *-cloud-amd64 | *-rt-amd64) continue ;; esac
 	[ -f "$h/Module.symvers" ] && kernels+=("${h#/usr/src/linux-headers-}")
 done
-echo "1..$((4 + ${#kernels[@]}))"
+echo "1..$((5 + ${#kernels[@]}))"
 
 t0=$(date +%s)
 if "$top/scripts/make-deb" >"$log" 2>&1; then
@@ -69,12 +71,33 @@ else
 	printf '%s\n' "$files" | sed 's/^/# /' | head -20
 fi
 
-if ! command -v lintian >/dev/null; then
-	echo "ok 4 - lintian finds nothing # SKIP lintian not installed"
-elif [ -f "$out/lintian.txt" ] && ! grep -qE '^[EWIPX]: ' "$out/lintian.txt"; then
-	echo "ok 4 - lintian --pedantic finds nothing"
+# the plugin's package: built wherever charon is installed (make-deb
+# leaves it out only without strongswan-libcharon or its source)
+name="strongswan-esp-mobility: the plugin, its snippet, charon's exact version"
+charon=$(dpkg-query -W -f='${Version}' strongswan-libcharon 2>/dev/null)
+plugin=$(ls "$out"/strongswan-esp-mobility_*.deb 2>/dev/null)
+files=$(dpkg-deb -c "$plugin" 2>/dev/null | awk '{ print $NF }')
+deps=$(dpkg-deb -f "$plugin" Depends 2>/dev/null)
+if [ -z "$charon" ]; then
+	echo "ok 4 - $name # SKIP strongswan-libcharon is not installed"
+elif grep -qx './usr/lib/ipsec/plugins/libstrongswan-esp-mobility.so' <<<"$files" &&
+	grep -qx './etc/strongswan.d/charon/esp-mobility.conf' <<<"$files" &&
+	[[ $deps == *"strongswan-libcharon (= $charon)"* ]] &&
+	[[ $deps == *"libstrongswan (= $charon)"* ]]; then
+	echo "ok 4 - $name ($charon)"
 else
-	echo "not ok 4 - lintian --pedantic finds nothing"
+	echo "not ok 4 - $name"
+	echo "# ${plugin:-no package} for charon $charon: $deps"
+	grep 'make-deb: no strongswan' "$log" | sed 's/^/# /'
+	printf '%s\n' "$files" | sed 's/^/# /' | head -20
+fi
+
+if ! command -v lintian >/dev/null; then
+	echo "ok 5 - lintian finds nothing # SKIP lintian not installed"
+elif [ -f "$out/lintian.txt" ] && ! grep -qE '^[EWIPX]: ' "$out/lintian.txt"; then
+	echo "ok 5 - lintian --pedantic finds nothing"
+else
+	echo "not ok 5 - lintian --pedantic finds nothing"
 	grep -E '^[EWIPX]: ' "$out/lintian.txt" 2>/dev/null | sed 's/^/# /' | head -20
 fi
 
@@ -83,7 +106,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -f "$log"; rm -rf "$tmp"' EXIT
 [ -f "$dkms" ] && dpkg-deb -x "$dkms" "$tmp/pkg"
-n=4
+n=5
 for k in "${kernels[@]}"; do
 	n=$((n + 1))
 	name="DKMS's make builds the packaged sources for $k"
