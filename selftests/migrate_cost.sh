@@ -103,9 +103,22 @@ fi
 # Expedited grace periods started while a command runs, counted with a
 # kprobe on synchronize_rcu_expedited() (tracefs; Debian's kernels have
 # kprobe events): prints the count, or "-" if the probe cannot be set.
+#
+# Under TCG, live patching of hot kernel text can wedge the guest: a CPU
+# spins in the int3 handler at a patched site in __schedule() while the
+# other waits for it in text_poke_bp()'s IPI (seen as a soft lockup when
+# the event was disabled). Two settings keep hot text unpatched: the
+# record-cmd option off (else enabling any event attaches a probe to the
+# sched_switch and sched_wakeup tracepoints, which patches their static
+# calls) and kprobe optimization off (else the probe becomes a jump
+# written by text_poke_bp()). The probe's own int3 sits in
+# synchronize_rcu_expedited(), which nothing else calls here.
 TRACE=/sys/kernel/tracing
+KPROBE_OPT=/proc/sys/debug/kprobes-optimization
 expedited_during() {
 	local n
+	echo 0 >"$TRACE/options/record-cmd" 2>/dev/null
+	echo 0 >"$KPROBE_OPT" 2>/dev/null
 	echo 'p:espmob_cost/exp synchronize_rcu_expedited' >>"$TRACE/kprobe_events" 2>/dev/null ||
 		{ echo -; return; }
 	echo >"$TRACE/trace"
@@ -117,6 +130,10 @@ expedited_during() {
 	echo "$n"
 }
 [ -d "$TRACE/events" ] || mount -t tracefs tracefs "$TRACE" 2>/dev/null
+record_cmd=$(cat "$TRACE/options/record-cmd" 2>/dev/null)
+kprobe_opt=$(cat "$KPROBE_OPT" 2>/dev/null)
+at_exit "[ -z '$record_cmd' ] || echo '$record_cmd' >'$TRACE/options/record-cmd'"
+at_exit "[ -z '$kprobe_opt' ] || echo '$kprobe_opt' >'$KPROBE_OPT'"
 
 if ! xf_topo || ! xf_tunnel 4; then
 	not_ok "setup: one tunnel-mode CHILD SA"
