@@ -32,11 +32,13 @@ def decode_frames(path):
     PTS and length as it passes; the samples follow on stdout in the same
     order. The filter's time base is 1/rate (ffmpeg gives audio filter
     graphs the sample rate as time base), so PTS / rate is in seconds.
-    Nothing fills gaps: ffmpeg's -async/aresample are not used."""
+    -copyts keeps the recording's own timestamps (ffmpeg would otherwise
+    start every file at 0, and several sessions of one programme would
+    overlap). Nothing fills gaps: ffmpeg's -async/aresample are not used."""
     cmd = ["ffmpeg", "-hide_banner", "-nostats", "-nostdin", "-i", path,
            "-map", "0:a:0", "-af",
            "aformat=sample_fmts=s16:channel_layouts=mono,ashowinfo",
-           "-f", "s16le", "-"]
+           "-copyts", "-f", "s16le", "-"]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        check=False)
     if p.returncode != 0:

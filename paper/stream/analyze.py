@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""paper/stream/analyze.py [--bitrate B] RUNDIR VOICEDIR: the figures of
+one run of paper/stream/run, printed and written to RUNDIR/result.json.
+
+From the captures (terminal.pcap at T, server.pcap at S; both stamped by
+the same host clock, since netns share it):
+  switching_time_s  the longest interval in which T received no datagram
+                    of the stream: with a move, among the intervals that
+                    overlap [move - 1 s, move + 10 s]; without one, over
+                    the whole stream (first to last datagram);
+  gap_from_move_s   where that interval starts, relative to the move;
+  sent, received    RTP datagrams the server sent / T received (by SSRC
+                    and sequence number; the difference went to T's old
+                    address after the move, or was dropped on the way);
+  delay_ms          one-way delay, mean over datagrams seen at both ends;
+  jitter_ms         RFC 3550 interarrival jitter at T, the largest of the
+                    sessions' final estimates.
+From the recordings (rec-N.nut):
+  programme_loss_pct  share of the programme's AAC frames that no session
+                    recorded (what the listener missed);
+  quality           paper/quality/score on all recordings, with the
+                    E-model fed programme_loss_pct, delay_ms, jitter_ms.
+"""
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+top = os.path.dirname(os.path.dirname(here))
+sys.path.insert(0, os.path.join(top, "selftests", "pcap"))
+
+import pcapio  # noqa: E402
+
+SERVER = "10.0.0.2"
+RTP_PT = 96             # rtsp-server's payload type
+
+
+def rtp_datagrams(path):
+    """[(time, dst, ssrc, seq, rtp_ts)] of the RTP datagrams from the
+    server (version 2, payload type RTP_PT), in capture order."""
+    out = []
+    if not os.path.exists(path):
+        return out
+    for t, lt, frame in pcapio.read_pcap(path):
+        p = pcapio.dissect(lt, frame)
+        if (p is None or p.proto != pcapio.IPPROTO_UDP or p.src != SERVER
+                or len(p.payload) < 12):
+            continue
+        b = p.payload
+        if b[0] >> 6 != 2 or b[1] & 0x7f != RTP_PT:
+            continue
+        seq = int.from_bytes(b[2:4], "big")
+        ts = int.from_bytes(b[4:8], "big")
+        ssrc = int.from_bytes(b[8:12], "big")
+        out.append((t, p.dst, ssrc, seq, ts))
+    return out
+
+
+def longest_gap(times, lo=None, hi=None):
+    """(length, start) of the longest interval between consecutive times
+    that overlaps [lo, hi] (all of them when not given)."""
+    best = (0.0, times[0] if times else 0.0)
+    for a, b in zip(times, times[1:]):
+        if (lo is not None and b < lo) or (hi is not None and a > hi):
+            continue
+        if b - a > best[0]:
+            best = (b - a, a)
+    return best
+
+
+def jitter_s(datagrams, clock):
+    """RFC 3550 6.4.1 interarrival jitter, per SSRC, in seconds: the
+    largest final estimate."""
+    last, j = {}, {}
+    for t, _, ssrc, _, ts in datagrams:
+        if ssrc in last:
+            t0, ts0 = last[ssrc]
+            d = (t - t0) - ((ts - ts0) & 0xffffffff) / clock
+            j[ssrc] = j.get(ssrc, 0.0) + (abs(d) - j.get(ssrc, 0.0)) / 16
+        last[ssrc] = (t, ts)
+    return max(j.values()) if j else 0.0
+
+
+def packet_pts(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0",
+                          "-show_entries", "packet=pts_time", "-of", "default=nw=1:nk=1",
+                          path], stdout=subprocess.PIPE, check=True).stdout
+    return [float(x) for x in out.split() if x.strip() not in (b"", b"N/A")]
+
+
+def sample_rate(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0",
+                          "-show_entries", "stream=sample_rate", "-of", "csv=p=0",
+                          path], stdout=subprocess.PIPE, check=True).stdout
+    return int(out.split()[0])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bitrate", default="96k")
+    ap.add_argument("rundir")
+    ap.add_argument("voicedir")
+    a = ap.parse_args()
+    run = a.rundir
+    source = os.path.join(a.voicedir, "aac-%s.m4a" % a.bitrate)
+    clock = sample_rate(source)     # MPEG4-GENERIC: RTP clock = sample rate
+
+    at_t = rtp_datagrams(os.path.join(run, "terminal.pcap"))
+    at_s = rtp_datagrams(os.path.join(run, "server.pcap"))
+    times = sorted(d[0] for d in at_t)
+    move = None
+    if os.path.exists(os.path.join(run, "move")):
+        with open(os.path.join(run, "move")) as f:
+            move = int(f.read()) / 1e9
+    if move is None:
+        gap, gap_at = longest_gap(times)
+    else:
+        gap, gap_at = longest_gap(times, move - 1.0, move + 10.0)
+
+    sent = {(d[2], d[3]): d[0] for d in at_s}
+    got = {(d[2], d[3]): d[0] for d in at_t}
+    delays = [got[k] - sent[k] for k in got if k in sent]
+
+    # the programme's frames, by position, and those some session recorded
+    frame = 1024 / clock
+    programme = {round(p / frame) for p in packet_pts(source)}
+    recs = sorted(glob.glob(os.path.join(run, "rec-*.nut")),
+                  key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
+    recorded = set()
+    for r in recs:
+        recorded |= {round(p / frame) for p in packet_pts(r)}
+    loss = 100.0 * len(programme - recorded) / max(1, len(programme))
+
+    sessions = []
+    with open(os.path.join(run, "client.log")) as f:
+        for line in f:
+            n, start, end, pos, how = line.split()
+            sessions.append(dict(n=int(n), start_s=int(start) / 1e9,
+                                 end_s=int(end) / 1e9, from_s=float(pos), how=how))
+
+    res = dict(
+        bitrate=a.bitrate,
+        move_s=move,
+        switching_time_s=gap,
+        gap_from_move_s=None if move is None else gap_at - move,
+        sent=len(sent), received=len(got),
+        received_after_move_at_new_address=sum(
+            1 for d in at_t if move is not None and d[0] > move and d[1] != at_t[0][1]),
+        delay_ms=1000 * sum(delays) / len(delays) if delays else None,
+        jitter_ms=1000 * jitter_s(at_t, clock),
+        programme_frames=len(programme),
+        programme_loss_pct=loss,
+        sessions=sessions,
+    )
+    if recs:
+        cmd = [os.path.join(top, "paper", "quality", "score"),
+               os.path.join(a.voicedir, "voice.wav")] + recs + [
+               "--loss", "%.3f" % loss, "--delay", "%.3f" % (res["delay_ms"] or 0),
+               "--jitter", "%.3f" % res["jitter_ms"], "--codec", "aac-" + a.bitrate]
+        res["quality"] = json.loads(subprocess.run(
+            cmd, stdout=subprocess.PIPE, check=True).stdout)
+    with open(os.path.join(run, "result.json"), "w") as f:
+        json.dump(res, f, indent=1, sort_keys=True)
+
+    q = res.get("quality", {})
+    print("bitrate %s, %d session(s) (%s)" % (a.bitrate, len(sessions),
+          ", ".join(s["how"] for s in sessions)))
+    if move is not None:
+        print("move at %.3f s after the client started" % (move - sessions[0]["start_s"]))
+    print("switching time %.3f s%s" % (gap, "" if move is None else
+          " (from %+.3f s after the move)" % res["gap_from_move_s"]))
+    print("datagrams sent %d, received %d; delay %s ms, jitter %.2f ms" % (
+          res["sent"], res["received"],
+          "%.3f" % res["delay_ms"] if delays else "?", res["jitter_ms"]))
+    print("programme frames lost %.2f %% of %d" % (loss, len(programme)))
+    if q:
+        e = q.get("emodel", {})
+        print("STOI %.3f, speech missing %.3f, offset %.3f s; E-model R %.1f "
+              "MOS %.2f (without delay: R %.1f)" % (
+                  q["stoi"], q["missing"], q["lag_s"], e.get("R", 0),
+                  e.get("MOS", 0), e.get("R_without_delay", 0)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
