@@ -118,6 +118,28 @@ def mos(r):
     return max(1.0, 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6)
 
 
+def burst_ratio(lost):
+    """G.107's BurstR from a loss pattern (a sequence of booleans, one per
+    packet, True = lost), through the two-state Markov model the
+    Recommendation defines it with: p = P(lost | previous found), q =
+    P(found | previous lost), BurstR = 1 / (p + q). 1 for random loss,
+    larger for bursts; held to G.107's range 1..8 (also with no loss or
+    no recovery, where the model has no estimate)."""
+    lost = [bool(x) for x in lost]
+    found_n = lost_n = f2l = l2f = 0
+    for a, b in zip(lost, lost[1:]):
+        if a:
+            lost_n += 1
+            l2f += not b
+        else:
+            found_n += 1
+            f2l += b
+    if not found_n or not lost_n or not f2l + l2f:
+        return 1.0
+    p, q = f2l / found_n, l2f / lost_n
+    return min(8.0, max(1.0, 1.0 / (p + q)))
+
+
 def from_network(loss_pct, delay_ms, jitter_ms, codec="aac-96k", ie=None,
                  burst_ratio=1.0):
     """R and MOS for a stream from what the capture measured.

@@ -154,6 +154,21 @@ def emodel_loss_and_delay():
 
 
 @test
+def emodel_burst_ratio():
+    rng = np.random.default_rng(SEED)
+    random = rng.random(20000) < 0.05
+    burst = [False] * 1000 + [True] * 20 + [False] * 1000
+    r, b = emodel.burst_ratio(random), emodel.burst_ratio(burst)
+    assert abs(r - 1) < 0.1, "random loss: BurstR %.3f, want 1" % r
+    assert b == 8.0, "one 20-packet burst: BurstR %.3f, want the cap 8" % b
+    assert emodel.burst_ratio([False] * 10) == 1.0
+    hi = emodel.r_factor(Ppl=2, BurstR=1)
+    lo = emodel.r_factor(Ppl=2, BurstR=4)
+    assert lo < hi, "bursty loss rates better (%.1f vs %.1f)" % (lo, hi)
+    return "random %.3f, one burst %.1f; R at 2 %%: %.1f random, %.1f bursty" % (r, b, hi, lo)
+
+
+@test
 def command_line():
     # the entry point: a WAV with 10 % of frames lost, JSON out
     import tempfile

@@ -7,8 +7,10 @@ From the captures (terminal.pcap at T, server.pcap at S; both stamped by
 the same host clock, since netns share it):
   switching_time_s  the longest interval in which T received no datagram
                     of the stream: with a move, among the intervals that
-                    overlap [move - 1 s, move + 10 s]; without one, over
-                    the whole stream (first to last datagram);
+                    overlap [move - 1 s, move + 10 s] (a stream that does
+                    not come back counts as one gap up to the window's end,
+                    or the server's last datagram if earlier); without a
+                    move, over the whole stream (first to last datagram);
   gap_from_move_s   where that interval starts, relative to the move;
   sent, received    RTP datagrams the server sent / T received (by SSRC
                     and sequence number; the difference went to T's old
@@ -19,8 +21,10 @@ the same host clock, since netns share it):
 From the recordings (rec-N.nut):
   programme_loss_pct  share of the programme's AAC frames that no session
                     recorded (what the listener missed);
+  burst_ratio       G.107's BurstR of that loss pattern (emodel.py);
   quality           paper/quality/score on all recordings, with the
-                    E-model fed programme_loss_pct, delay_ms, jitter_ms.
+                    E-model fed programme_loss_pct, burst_ratio,
+                    delay_ms, jitter_ms.
 """
 
 import argparse
@@ -34,6 +38,9 @@ here = os.path.dirname(os.path.abspath(__file__))
 top = os.path.dirname(os.path.dirname(here))
 sys.path.insert(0, os.path.join(top, "selftests", "pcap"))
 
+sys.path.insert(0, os.path.join(top, "paper", "quality"))
+
+import emodel  # noqa: E402
 import pcapio  # noqa: E402
 
 SERVER = "10.0.0.2"
@@ -120,7 +127,14 @@ def main():
     if move is None:
         gap, gap_at = longest_gap(times)
     else:
-        gap, gap_at = longest_gap(times, move - 1.0, move + 10.0)
+        # a stream that never came back is one gap to the window's end,
+        # or to the server's last datagram if the programme ended before
+        hi = move + 10.0
+        if at_s:
+            hi = min(hi, max(d[0] for d in at_s))
+        if not times or times[-1] < hi:
+            times = times + [hi]
+        gap, gap_at = longest_gap(times, move - 1.0, hi)
 
     sent = {(d[2], d[3]): d[0] for d in at_s}
     got = {(d[2], d[3]): d[0] for d in at_t}
@@ -128,13 +142,15 @@ def main():
 
     # the programme's frames, by position, and those some session recorded
     frame = 1024 / clock
-    programme = {round(p / frame) for p in packet_pts(source)}
+    # (the encoder's priming frame has a negative PTS: not heard, not counted)
+    programme = {round(p / frame) for p in packet_pts(source) if p >= 0}
     recs = sorted(glob.glob(os.path.join(run, "rec-*.nut")),
                   key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
     recorded = set()
     for r in recs:
         recorded |= {round(p / frame) for p in packet_pts(r)}
     loss = 100.0 * len(programme - recorded) / max(1, len(programme))
+    burst = emodel.burst_ratio([f not in recorded for f in sorted(programme)])
 
     sessions = []
     with open(os.path.join(run, "client.log")) as f:
@@ -155,13 +171,15 @@ def main():
         jitter_ms=1000 * jitter_s(at_t, clock),
         programme_frames=len(programme),
         programme_loss_pct=loss,
+        burst_ratio=burst,
         sessions=sessions,
     )
     if recs:
         cmd = [os.path.join(top, "paper", "quality", "score"),
                os.path.join(a.voicedir, "voice.wav")] + recs + [
                "--loss", "%.3f" % loss, "--delay", "%.3f" % (res["delay_ms"] or 0),
-               "--jitter", "%.3f" % res["jitter_ms"], "--codec", "aac-" + a.bitrate]
+               "--jitter", "%.3f" % res["jitter_ms"], "--codec", "aac-" + a.bitrate,
+               "--burst-ratio", "%.3f" % burst]
         res["quality"] = json.loads(subprocess.run(
             cmd, stdout=subprocess.PIPE, check=True).stdout)
     with open(os.path.join(run, "result.json"), "w") as f:
@@ -177,7 +195,8 @@ def main():
     print("datagrams sent %d, received %d; delay %s ms, jitter %.2f ms" % (
           res["sent"], res["received"],
           "%.3f" % res["delay_ms"] if delays else "?", res["jitter_ms"]))
-    print("programme frames lost %.2f %% of %d" % (loss, len(programme)))
+    print("programme frames lost %.2f %% of %d (BurstR %.2f)" % (
+          loss, len(programme), burst))
     if q:
         e = q.get("emodel", {})
         print("STOI %.3f, speech missing %.3f, offset %.3f s; E-model R %.1f "

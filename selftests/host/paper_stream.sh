@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The paper reproduction's stream pipeline end to end on the host, without
+# IPsec (paper/stream/run: GStreamer RTSP server, ffmpeg client, tcpdump,
+# netns): once without a move, once with the terminal moving from AP1 to
+# AP2 ten seconds in. About a minute (the voice is played in real time,
+# twice). Needs root for the netns; TAP.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+require_root
+require_cmd tcpdump ffmpeg ffprobe espeak-ng tc
+/usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GstRtspServer' 2>/dev/null ||
+	skip_all "no GStreamer RTSP server bindings (scripts/setup-deps installs them)"
+
+tmp=$(mktemp -d)
+at_exit "rm -rf '$tmp'"
+
+# KEY of RUN's result.json, e.g. quality.stoi, sessions
+val() {	# RUN KEY
+	/usr/bin/python3 -c 'import json, sys
+v = json.load(open(sys.argv[1] + "/result.json"))
+for k in sys.argv[2].split("."):
+    v = v[k]
+print(" ".join(s["how"] for s in v) if isinstance(v, list) else v)' "$tmp/$1" "$2"
+}
+# is the arithmetic (awk) expression true? e.g. lt "$(val a b)" 0.5
+is() { awk "BEGIN { exit !($1) }"; }
+
+"$TOP/paper/stream/run" "$tmp/still" >"$tmp/still.out" 2>&1
+rc=$?
+sed 's/^/# still: /' "$tmp/still.out"
+if [ $rc -ne 0 ] || [ ! -s "$tmp/still/result.json" ]; then
+	not_ok "a run without a move completes (status $rc)"
+else
+	ok "a run without a move completes"
+	gap=$(val still switching_time_s)
+	check "one session, ended by the programme's end" test "$(val still sessions)" = end
+	check "switching time without a move < 0.5 s ($gap s)" is "$gap < 0.5"
+	check "every datagram the server sent reached the terminal" \
+		test "$(val still sent)" = "$(val still received)"
+	check "programme frames lost < 1 % ($(val still programme_loss_pct))" \
+		is "$(val still programme_loss_pct) < 1"
+	check "STOI near the best, > 0.95 ($(val still quality.stoi))" \
+		is "$(val still quality.stoi) > 0.95"
+	check "speech missing < 1 % ($(val still quality.missing))" \
+		is "$(val still quality.missing) < 0.01"
+fi
+
+"$TOP/paper/stream/run" --move-at 10 "$tmp/move" >"$tmp/move.out" 2>&1
+rc=$?
+sed 's/^/# move: /' "$tmp/move.out"
+if [ $rc -ne 0 ] || [ ! -s "$tmp/move/result.json" ]; then
+	not_ok "a run with a move completes (status $rc)"
+else
+	ok "a run with a move completes"
+	gap=$(val move switching_time_s)
+	check "the client lost its session at the move, then ended normally" \
+		test "$(val move sessions)" = "lost end"
+	check "the stream reached the terminal's new address after the move" \
+		is "$(val move received_after_move_at_new_address) > 500"
+	# at least the client's 0.3 s timeout: the move really cut the stream
+	check "switching time with a move in 0.3..1.5 s ($gap s)" is "$gap >= 0.3 && $gap < 1.5"
+	check "the longest gap starts at the move ($(val move gap_from_move_s) s)" \
+		is "$(val move gap_from_move_s) > -0.1 && $(val move gap_from_move_s) < 0.1"
+	check "programme frames lost in 0.5..5 % ($(val move programme_loss_pct))" \
+		is "$(val move programme_loss_pct) > 0.5 && $(val move programme_loss_pct) < 5"
+	check "speech missing > 0 ($(val move quality.missing))" is "$(val move quality.missing) > 0"
+	if [ -s "$tmp/still/result.json" ]; then
+		check "STOI with the move below the one without, still > 0.9" \
+			is "$(val move quality.stoi) < $(val still quality.stoi) && $(val move quality.stoi) > 0.9"
+		check "E-model R with the move below the one without" \
+			is "$(val move quality.emodel.R) < $(val still quality.emodel.R)"
+	fi
+fi
+check "no netns of the runs is left" bash -c '! ip netns list | grep -q "^paper-[srt]-"'
+tap_finish
