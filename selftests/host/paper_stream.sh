@@ -29,13 +29,21 @@ print(" ".join(s["how"] for s in v) if isinstance(v, list) else v)' "$tmp/$1" "$
 # is the arithmetic (awk) expression true? e.g. lt "$(val a b)" 0.5
 is() { awk "BEGIN { exit !($1) }"; }
 
-"$TOP/paper/stream/run" "$tmp/still" >"$tmp/still.out" 2>&1
-rc=$?
-sed 's/^/# still: /' "$tmp/still.out"
-if [ $rc -ne 0 ] || [ ! -s "$tmp/still/result.json" ]; then
-	not_ok "a run without a move completes (status $rc)"
-else
-	ok "a run without a move completes"
+# one run of paper/stream/run into $tmp/NAME, its figures as comments
+runs() {	# NAME WHAT [RUN OPTIONS]
+	local name=$1 what=$2 rc
+	shift 2
+	"$TOP/paper/stream/run" "$@" "$tmp/$name" >"$tmp/$name.out" 2>&1
+	rc=$?
+	sed "s/^/# $name: /" "$tmp/$name.out"
+	if [ $rc -ne 0 ] || [ ! -s "$tmp/$name/result.json" ]; then
+		not_ok "a run $what completes (status $rc)"
+		return 1
+	fi
+	ok "a run $what completes"
+}
+
+if runs still "without a move"; then
 	gap=$(val still switching_time_s)
 	check "one session, ended by the programme's end" test "$(val still sessions)" = end
 	check "switching time without a move < 0.5 s ($gap s)" is "$gap < 0.5"
@@ -49,13 +57,7 @@ else
 		is "$(val still quality.missing) < 0.01"
 fi
 
-"$TOP/paper/stream/run" --move-at 10 "$tmp/move" >"$tmp/move.out" 2>&1
-rc=$?
-sed 's/^/# move: /' "$tmp/move.out"
-if [ $rc -ne 0 ] || [ ! -s "$tmp/move/result.json" ]; then
-	not_ok "a run with a move completes (status $rc)"
-else
-	ok "a run with a move completes"
+if runs move "with a move" --move-at 10; then
 	gap=$(val move switching_time_s)
 	check "the client lost its session at the move, then ended normally" \
 		test "$(val move sessions)" = "lost end"
