@@ -1,26 +1,33 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""paper/stream/analyze.py [--bitrate B] RUNDIR VOICEDIR: the figures of
-one run of paper/stream/run, printed and written to RUNDIR/result.json.
+"""paper/stream/analyze.py [--bitrate B] [--proto rtsp|hls] RUNDIR
+VOICEDIR: the figures of one run of paper/stream/run, printed and
+written to RUNDIR/result.json.
 
-From the captures (terminal.pcap at T, server.pcap at S; both stamped by
-the same host clock, since netns share it):
-  switching_time_s  the longest interval in which T received no datagram
+The stream's packets are, for rtsp, the RTP datagrams from the server
+(by SSRC and sequence number), for hls the TCP segments with data from
+the server's HTTP port (by connection and sequence number). From the
+captures (terminal.pcap at T, server.pcap at S; both stamped by the same
+host clock, since netns share it):
+  switching_time_s  the longest interval in which T received no packet
                     of the stream: with a move, among the intervals that
                     overlap [move - 1 s, move + 10 s] (a stream that does
                     not come back counts as one gap up to the window's end,
                     or the server's last datagram if earlier); without a
                     move, over the whole stream (first to last datagram);
   gap_from_move_s   where that interval starts, relative to the move;
-  sent, received    RTP datagrams the server sent / T received (by SSRC
-                    and sequence number; the difference went to T's old
-                    address after the move, or was dropped on the way);
-  delay_ms          one-way delay, mean over datagrams seen at both ends;
-  jitter_ms         RFC 3550 interarrival jitter at T, the largest of the
-                    sessions' final estimates.
+  sent, received    packets the server sent / T received (the difference
+                    went to T's old address after the move, or was dropped
+                    on the way);
+  delay_ms          one-way delay, mean over packets seen at both ends;
+  jitter_ms         rtsp: RFC 3550 interarrival jitter at T, the largest
+                    of the sessions' final estimates; hls: not defined (0).
 From the recordings (rec-N.nut):
   programme_loss_pct  share of the programme's AAC frames that no session
-                    recorded (what the listener missed);
+                    recorded (what the listener missed); the recordings'
+                    frame numbers are matched to the file's with the shift
+                    of -3..3 frames that matches most (MPEG-TS, for hls,
+                    moves everything by the priming frame);
   burst_ratio       G.107's BurstR of that loss pattern (emodel.py);
   quality           paper/quality/score on all recordings, with the
                     E-model fed programme_loss_pct, burst_ratio,
@@ -45,27 +52,43 @@ import pcapio  # noqa: E402
 
 SERVER = "10.0.0.2"
 RTP_PT = 96             # rtsp-server's payload type
+HTTP_PORT = 8080        # hls-server's
+
+
+def from_server(path, proto):
+    """(time, packet) for each packet of protocol proto the server sent
+    in the capture at path (none if there is no capture)."""
+    if not os.path.exists(path):
+        return
+    for t, lt, frame in pcapio.read_pcap(path):
+        p = pcapio.dissect(lt, frame)
+        if p is not None and p.proto == proto and p.src == SERVER:
+            yield t, p
 
 
 def rtp_datagrams(path):
-    """[(time, dst, ssrc, seq, rtp_ts)] of the RTP datagrams from the
+    """[(time, dst, (ssrc, seq), rtp_ts)] of the RTP datagrams from the
     server (version 2, payload type RTP_PT), in capture order."""
     out = []
-    if not os.path.exists(path):
-        return out
-    for t, lt, frame in pcapio.read_pcap(path):
-        p = pcapio.dissect(lt, frame)
-        if (p is None or p.proto != pcapio.IPPROTO_UDP or p.src != SERVER
-                or len(p.payload) < 12):
-            continue
+    for t, p in from_server(path, pcapio.IPPROTO_UDP):
         b = p.payload
-        if b[0] >> 6 != 2 or b[1] & 0x7f != RTP_PT:
+        if len(b) < 12 or b[0] >> 6 != 2 or b[1] & 0x7f != RTP_PT:
             continue
         seq = int.from_bytes(b[2:4], "big")
         ts = int.from_bytes(b[4:8], "big")
         ssrc = int.from_bytes(b[8:12], "big")
-        out.append((t, p.dst, ssrc, seq, ts))
+        out.append((t, p.dst, (ssrc, seq), ts))
     return out
+
+
+def tcp_segments(path):
+    """[(time, dst, key, None)] of the TCP segments with data from the
+    server's HTTP port; key = (client address, port, length, hash of the
+    data): the same segment in both captures (pcapio does not give TCP
+    sequence numbers; MPEG-TS data does not repeat)."""
+    return [(t, p.dst, (p.dst, p.dport, len(p.payload), hash(p.payload)), None)
+            for t, p in from_server(path, pcapio.IPPROTO_TCP)
+            if p.sport == HTTP_PORT and p.payload]
 
 
 def longest_gap(times, lo=None, hi=None):
@@ -84,7 +107,7 @@ def jitter_s(datagrams, clock):
     """RFC 3550 6.4.1 interarrival jitter, per SSRC, in seconds: the
     largest final estimate."""
     last, j = {}, {}
-    for t, _, ssrc, _, ts in datagrams:
+    for t, _, (ssrc, _), ts in datagrams:
         if ssrc in last:
             t0, ts0 = last[ssrc]
             d = (t - t0) - ((ts - ts0) & 0xffffffff) / clock
@@ -110,6 +133,7 @@ def sample_rate(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bitrate", default="96k")
+    ap.add_argument("--proto", default="rtsp", choices=("rtsp", "hls"))
     ap.add_argument("rundir")
     ap.add_argument("voicedir")
     a = ap.parse_args()
@@ -117,8 +141,9 @@ def main():
     source = os.path.join(a.voicedir, "aac-%s.m4a" % a.bitrate)
     clock = sample_rate(source)     # MPEG4-GENERIC: RTP clock = sample rate
 
-    at_t = rtp_datagrams(os.path.join(run, "terminal.pcap"))
-    at_s = rtp_datagrams(os.path.join(run, "server.pcap"))
+    packets = rtp_datagrams if a.proto == "rtsp" else tcp_segments
+    at_t = packets(os.path.join(run, "terminal.pcap"))
+    at_s = packets(os.path.join(run, "server.pcap"))
     times = sorted(d[0] for d in at_t)
     move = None
     if os.path.exists(os.path.join(run, "move")):
@@ -136,8 +161,8 @@ def main():
             times = times + [hi]
         gap, gap_at = longest_gap(times, move - 1.0, hi)
 
-    sent = {(d[2], d[3]): d[0] for d in at_s}
-    got = {(d[2], d[3]): d[0] for d in at_t}
+    sent = {d[2]: d[0] for d in at_s}
+    got = {d[2]: d[0] for d in at_t}
     delays = [got[k] - sent[k] for k in got if k in sent]
 
     # the programme's frames, by position, and those some session recorded
@@ -149,6 +174,8 @@ def main():
     recorded = set()
     for r in recs:
         recorded |= {round(p / frame) for p in packet_pts(r)}
+    shift = max(range(-3, 4), key=lambda k: len(programme & {f + k for f in recorded}))
+    recorded = {f + shift for f in recorded}
     loss = 100.0 * len(programme - recorded) / max(1, len(programme))
     burst = emodel.burst_ratio([f not in recorded for f in sorted(programme)])
 
@@ -161,6 +188,7 @@ def main():
 
     res = dict(
         bitrate=a.bitrate,
+        proto=a.proto,
         move_s=move,
         switching_time_s=gap,
         gap_from_move_s=None if move is None else gap_at - move,
@@ -168,7 +196,7 @@ def main():
         received_after_move_at_new_address=sum(
             1 for d in at_t if move is not None and d[0] > move and d[1] != at_t[0][1]),
         delay_ms=1000 * sum(delays) / len(delays) if delays else None,
-        jitter_ms=1000 * jitter_s(at_t, clock),
+        jitter_ms=1000 * jitter_s(at_t, clock) if a.proto == "rtsp" else 0.0,
         programme_frames=len(programme),
         programme_loss_pct=loss,
         burst_ratio=burst,
@@ -186,13 +214,13 @@ def main():
         json.dump(res, f, indent=1, sort_keys=True)
 
     q = res.get("quality", {})
-    print("bitrate %s, %d session(s) (%s)" % (a.bitrate, len(sessions),
+    print("%s, bitrate %s, %d session(s) (%s)" % (a.proto, a.bitrate, len(sessions),
           ", ".join(s["how"] for s in sessions)))
     if move is not None:
         print("move at %.3f s after the client started" % (move - sessions[0]["start_s"]))
     print("switching time %.3f s%s" % (gap, "" if move is None else
           " (from %+.3f s after the move)" % res["gap_from_move_s"]))
-    print("datagrams sent %d, received %d; delay %s ms, jitter %.2f ms" % (
+    print("packets sent %d, received %d; delay %s ms, jitter %.2f ms" % (
           res["sent"], res["received"],
           "%.3f" % res["delay_ms"] if delays else "?", res["jitter_ms"]))
     print("programme frames lost %.2f %% of %d (BurstR %.2f)" % (
