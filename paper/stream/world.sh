@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # world.sh: the network of the paper reproduction, in three netns, without
 # IPsec (the host kernel has no ESP). Sourced by paper/stream/run.
@@ -37,10 +38,16 @@ world_build() {	# S R T [RATE]: RATE for tc tbf, e.g. 7mbit; empty: unshaped
 	for ns in "$s" "$r" "$t"; do
 		"$IP" -n "$ns" link set lo up
 	done
-	for dev in "$s eth0" "$r s0" "$r ap1" "$r ap2" "$t wlan1" "$t wlan2"; do
-		set -- $dev
-		"$IP" -n "$1" link set "$2" up || return 1
-	done
+	while read -r ns dev; do
+		"$IP" -n "$ns" link set "$dev" up || return 1
+	done <<-EOF
+		$s eth0
+		$r s0
+		$r ap1
+		$r ap2
+		$t wlan1
+		$t wlan2
+	EOF
 	"$IP" netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
 	"$IP" -n "$s" route add default via 10.0.0.1
 	"$IP" -n "$t" route add default via 10.1.0.1

@@ -8,6 +8,7 @@
 # the move. About a minute and a half (the voice is played in real time,
 # three times). Needs root for the netns; TAP.
 set -u
+# shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 require_root
@@ -28,6 +29,7 @@ for k in sys.argv[2].split("."):
 print(" ".join(s["how"] for s in v) if isinstance(v, list) else v)' "$tmp/$1" "$2"
 }
 # is the arithmetic (awk) expression true? e.g. lt "$(val a b)" 0.5
+# shellcheck disable=SC2317 # called through check
 is() { awk "BEGIN { exit !($1) }"; }
 
 # one run of paper/stream/run into $tmp/NAME, its figures as comments
