@@ -26,8 +26,9 @@ From the recordings (rec-N.nut):
   programme_loss_pct  share of the programme's AAC frames that no session
                     recorded (what the listener missed); the recordings'
                     frame numbers are matched to the file's with the shift
-                    of -3..3 frames that matches most (MPEG-TS, for hls,
-                    moves everything by the priming frame);
+                    of -3..3 frames that matches most, the smallest on a
+                    tie (MPEG-TS, for hls, moves everything by the priming
+                    frame);
   burst_ratio       G.107's BurstR of that loss pattern (emodel.py);
   quality           paper/quality/score on all recordings, with the
                     E-model fed programme_loss_pct, burst_ratio,
@@ -174,7 +175,10 @@ def main():
     recorded = set()
     for r in recs:
         recorded |= {round(p / frame) for p in packet_pts(r)}
-    shift = max(range(-3, 4), key=lambda k: len(programme & {f + k for f in recorded}))
+    # (ties, as when the first and the last frame are missing, go to the
+    # smallest shift)
+    shift = max(range(-3, 4), key=lambda k: (len(programme & {f + k for f in recorded}),
+                                              -abs(k)))
     recorded = {f + shift for f in recorded}
     loss = 100.0 * len(programme - recorded) / max(1, len(programme))
     burst = emodel.burst_ratio([f not in recorded for f in sorted(programme)])
