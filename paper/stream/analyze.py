@@ -30,6 +30,8 @@ From the recordings (rec-N.nut):
                     tie (MPEG-TS, for hls, moves everything by the priming
                     frame);
   burst_ratio       G.107's BurstR of that loss pattern (emodel.py);
+  capture_dropped   packets the kernel dropped before tcpdump read them
+                    (must be 0 for the figures above to hold);
   quality           paper/quality/score on all recordings, with the
                     E-model fed programme_loss_pct, burst_ratio,
                     delay_ms, jitter_ms.
@@ -90,6 +92,22 @@ def tcp_segments(path):
     return [(t, p.dst, (p.dst, p.dport, len(p.payload), hash(p.payload)), None)
             for t, p in from_server(path, pcapio.IPPROTO_TCP)
             if p.sport == HTTP_PORT and p.payload]
+
+
+def capture_drops(run):
+    """Packets the kernel dropped before tcpdump read them, both captures
+    together (tcpdump's last words): a figure from an incomplete capture
+    is not one."""
+    n = 0
+    for name in ("terminal.pcap.log", "server.pcap.log"):
+        try:
+            with open(os.path.join(run, name)) as f:
+                for line in f:
+                    if line.endswith("packets dropped by kernel\n"):
+                        n += int(line.split()[0])
+        except FileNotFoundError:
+            pass
+    return n
 
 
 def longest_gap(times, lo=None, hi=None):
@@ -205,6 +223,7 @@ def main():
         programme_loss_pct=loss,
         burst_ratio=burst,
         sessions=sessions,
+        capture_dropped=capture_drops(run),
     )
     if recs:
         cmd = [os.path.join(top, "paper", "quality", "score"),
@@ -227,6 +246,9 @@ def main():
     print("packets sent %d, received %d; delay %s ms, jitter %.2f ms" % (
           res["sent"], res["received"],
           "%.3f" % res["delay_ms"] if delays else "?", res["jitter_ms"]))
+    if res["capture_dropped"]:
+        print("WARNING: the captures missed %d packets (dropped by kernel)"
+              % res["capture_dropped"])
     print("programme frames lost %.2f %% of %d (BurstR %.2f)" % (
           loss, len(programme), burst))
     if q:

@@ -44,6 +44,8 @@ runs() {	# NAME WHAT [RUN OPTIONS]
 		return 1
 	fi
 	ok "a run $what completes"
+	check "$name: the captures are complete (nothing dropped by the kernel)" \
+		test "$(val "$name" capture_dropped)" = 0
 }
 
 if runs still "without a move"; then
