@@ -20,6 +20,7 @@ sys.path.insert(0, here)
 
 import align    # noqa: E402
 import emodel   # noqa: E402
+import fwsnr    # noqa: E402
 import media    # noqa: E402
 import stoi     # noqa: E402
 
@@ -47,14 +48,19 @@ def drop_frames(x, pct, frame_s=0.02):
 
 def score(rec):
     aligned, _ = align.align(voice, rec)
-    return stoi.stoi(voice, aligned, FS)
+    return stoi.stoi(voice, aligned, FS), fwsnr.fwsnrseg(voice, aligned, FS)
 
 
 @test
 def identical_is_best():
     s = stoi.stoi(voice, voice, FS)
+    f = fwsnr.fwsnrseg(voice, voice, FS)
     assert s > 0.999, "identical signals: STOI %.4f, want 1" % s
-    return "STOI %.4f" % s
+    assert f == fwsnr.SNR_MAX, "identical signals: fwSNRseg %.2f, want 35" % f
+    # half the amplitude: |X| - |X|/2 in every band, 20 log10(2) = 6.02 dB
+    h = fwsnr.fwsnrseg(voice, voice / 2, FS)
+    assert abs(h - 20 * np.log10(2)) < 0.01, "half amplitude: %.3f dB, want 6.02" % h
+    return "STOI %.4f, fwSNRseg %.1f dB (half amplitude %.2f dB)" % (s, f, h)
 
 
 @test
@@ -64,17 +70,23 @@ def silence_is_worst():
     noise = np.random.default_rng(SEED).normal(0, 0.1, len(voice))
     n = stoi.stoi(voice, noise, FS)
     assert s <= n, "silence (%.3f) scores above noise (%.3f)" % (s, n)
-    return "silence %.3f, noise %.3f" % (s, n)
+    # fwSNRseg: a silent frame is exactly 0 dB, loud noise is worse
+    fs_, fn = fwsnr.fwsnrseg(voice, np.zeros_like(voice), FS), fwsnr.fwsnrseg(voice, noise, FS)
+    assert abs(fs_) < 1e-9 and fn < fs_, "fwSNRseg: silence %.3f, noise %.3f" % (fs_, fn)
+    return "STOI silence %.3f, noise %.3f; fwSNRseg silence %.1f, noise %.1f dB" % (
+        s, n, fs_, fn)
 
 
 @test
 def more_loss_never_scores_better():
     pcts = [0, 2, 5, 10, 20]
-    scores = [score(drop_frames(voice, p)) for p in pcts]
-    text = ", ".join("%d%%: %.3f" % (p, s) for p, s in zip(pcts, scores))
-    assert all(b <= a for a, b in zip(scores, scores[1:])), "not monotonic: " + text
-    assert scores[-1] < scores[0] - 0.05, "20%% loss barely matters: " + text
-    return text
+    both = [score(drop_frames(voice, p)) for p in pcts]
+    text = ", ".join("%d%%: %.3f/%.1f dB" % (p, s, f) for p, (s, f) in zip(pcts, both))
+    for i, drop in ((0, 0.05), (1, 3.0)):
+        scores = [b[i] for b in both]
+        assert all(b <= a for a, b in zip(scores, scores[1:])), "not monotonic: " + text
+        assert scores[-1] < scores[0] - drop, "20%% loss barely matters: " + text
+    return "STOI/fwSNRseg " + text
 
 
 @test
@@ -91,7 +103,27 @@ def offset_handled_by_alignment():
         "after alignment: %.4f, %.4f" % (s_late, s_early)
     unaligned = stoi.stoi(voice, late[:len(voice)], FS)
     assert unaligned < s_late - 0.1, "unaligned scores %.3f" % unaligned
+    f_late = fwsnr.fwsnrseg(voice, a_late, FS)
+    assert f_late == fwsnr.SNR_MAX, "fwSNRseg after alignment %.2f" % f_late
     return "+137 ms: %.4f, -50 ms: %.4f (unaligned %.3f)" % (s_late, s_early, unaligned)
+
+
+@test
+def encodings_rank_by_bit_rate():
+    # the AAC encodings paper/voice made beside the reference: fewer bits,
+    # lower scores (STOI and fwSNRseg), none as good as the reference
+    got = {}
+    for b in ("96k", "48k", "8k"):
+        frames, rate = media.decode_frames(
+            os.path.join(os.path.dirname(sys.argv[1]), "aac-%s.m4a" % b))
+        placed, _ = align.place_frames(frames, rate)
+        aligned, _ = align.align(voice, align.to_rate(placed, rate, FS))
+        got[b] = (stoi.stoi(voice, aligned, FS), fwsnr.fwsnrseg(voice, aligned, FS))
+    text = ", ".join("%s: %.3f/%.1f dB" % (b, s, f) for b, (s, f) in got.items())
+    for i in (0, 1):
+        assert got["96k"][i] > got["48k"][i] > got["8k"][i], "not ranked: " + text
+    assert got["96k"][1] < fwsnr.SNR_MAX, "96k scores as the reference: " + text
+    return "STOI/fwSNRseg " + text
 
 
 @test

@@ -253,10 +253,10 @@ def main():
           loss, len(programme), burst))
     if q:
         e = q.get("emodel", {})
-        print("STOI %.3f, speech missing %.3f, offset %.3f s; E-model R %.1f "
-              "MOS %.2f (without delay: R %.1f)" % (
-                  q["stoi"], q["missing"], q["lag_s"], e.get("R", 0),
-                  e.get("MOS", 0), e.get("R_without_delay", 0)))
+        print("STOI %.3f, fwSNRseg %.1f dB, speech missing %.3f, offset %.3f s"
+              % (q["stoi"], q["fwsnrseg_db"], q["missing"], q["lag_s"]))
+        print("E-model R %.1f MOS %.2f (without delay: R %.1f)" % (
+              e.get("R", 0), e.get("MOS", 0), e.get("R_without_delay", 0)))
     return 0
 
 
