@@ -26,21 +26,34 @@ import numpy as np
 from scipy.signal import fftconvolve, resample_poly
 
 
+# PTS that come from RTP timestamps are off by a sample now and then
+# (ffmpeg rounds them through its own time base: seen 1023/1025-sample
+# steps between 1024-sample frames). A one-sample hole of zeros is a click
+# that fwSNRseg punishes; such a step is not a loss.
+SNAP = 2    # samples
+
+
 def place_frames(frames, fs, start=None):
     """frames: iterable of (pts seconds, 1-D sample array at fs Hz).
     Returns (signal, start): the frames laid out from `start` (default:
-    the earliest PTS), zeros where none is. Where frames overlap (a
-    duplicate) the earlier-listed one is kept."""
+    the earliest PTS), zeros where none is. A frame whose PTS lands within
+    SNAP samples of where the previous one (in the order given) ended is
+    placed right after it. Where frames overlap (a duplicate) the
+    earlier-listed one is kept."""
     frames = [(float(t), np.asarray(s, dtype=float)) for t, s in frames]
     if not frames:
         return np.zeros(0), start or 0.0
     if start is None:
         start = min(t for t, _ in frames)
     end = max(int(round((t - start) * fs)) + len(s) for t, s in frames)
-    out = np.zeros(max(end, 0))
+    out = np.zeros(max(end + SNAP, 0))
     filled = np.zeros(len(out), dtype=bool)
+    prev_end = None
     for t, s in frames:
         i = int(round((t - start) * fs))
+        if prev_end is not None and 0 < abs(i - prev_end) <= SNAP:
+            i = prev_end
+        prev_end = i + len(s)
         if i < 0:                       # before the chosen start: cut
             s, i = s[-i:], 0
         seg = slice(i, i + len(s))

@@ -135,12 +135,17 @@ def frames_placed_by_pts():
               for i in range(len(voice) // n) if i % 7 != 3]
     # a duplicate of frame 11 arriving later (noise): the first one counts
     frames.append((3.5 + 11 * n / FS, np.ones(n)))
+    # PTS a sample early or late now and then (ffmpeg's rounding of RTP
+    # timestamps) is not a gap
+    frames = [(t + (i % 3 - 1) / FS, s) for i, (t, s) in enumerate(frames)]
     placed, start = align.place_frames(frames, FS)
-    assert start == 3.5, "start %r" % start
+    assert abs(start - 3.5) <= 1.0 / FS, "start %r" % start
     want = voice[:len(placed)].copy()
     for i in range(3, len(voice) // n, 7):
         want[i * n:(i + 1) * n] = 0
-    assert np.array_equal(placed, want[:len(placed)]), "placement differs"
+    got = placed[:len(voice) // n * n]
+    assert np.array_equal(got, want[:len(got)]), \
+        "placement differs at %d samples" % np.sum(got != want[:len(got)])
     aligned, lag = align.align(voice, placed)
     assert lag == 0, "lag %d" % lag
     missing = align.missing_fraction(voice, aligned, FS)
