@@ -78,6 +78,8 @@ if runs move "with a move" --move-at 10; then
 	if [ -s "$tmp/still/result.json" ]; then
 		check "STOI with the move below the one without, still > 0.9" \
 			is "$(val move quality.stoi) < $(val still quality.stoi) && $(val move quality.stoi) > 0.9"
+		check "fwSNRseg with the move below the one without" \
+			is "$(val move quality.fwsnrseg_db) < $(val still quality.fwsnrseg_db)"
 		check "E-model R with the move below the one without" \
 			is "$(val move quality.emodel.R) < $(val still quality.emodel.R)"
 	fi
