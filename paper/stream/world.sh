@@ -24,8 +24,8 @@ SERVER_ADDR=10.0.0.2
 T_ADDR1=10.1.0.2
 T_ADDR2=10.2.0.2
 
-world_build() {	# S R T [RATE]: RATE for tc tbf, e.g. 7mbit; empty: unshaped
-	local s=$1 r=$2 t=$3 rate=${4-}
+world_build() {	# S R T [RATE [BURST]]: tc tbf, e.g. 7mbit 64kb; no RATE: unshaped
+	local s=$1 r=$2 t=$3 rate=${4-} burst=${5:-64kb}
 	"$IP" -n "$s" link add eth0 type veth peer name s0 netns "$r" &&
 	"$IP" -n "$t" link add wlan1 type veth peer name ap1 netns "$r" &&
 	"$IP" -n "$t" link add wlan2 type veth peer name ap2 netns "$r" || return 1
@@ -52,10 +52,11 @@ world_build() {	# S R T [RATE]: RATE for tc tbf, e.g. 7mbit; empty: unshaped
 	"$IP" -n "$s" route add default via 10.0.0.1
 	"$IP" -n "$t" route add default via 10.1.0.1
 	if [ -n "$rate" ]; then
-		# 64 kB burst, and a queue of at most 200 ms at that rate
+		# a queue of at most 2 s at that rate: the link is slow, it
+		# does not drop what a slow link would deliver late
 		for dev in ap1 ap2; do
 			"$IP" netns exec "$r" tc qdisc add dev "$dev" root tbf \
-				rate "$rate" burst 64kb latency 200ms || return 1
+				rate "$rate" burst "$burst" latency 2000ms || return 1
 		done
 	fi
 }
