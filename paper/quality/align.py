@@ -19,7 +19,10 @@ steps:
 
 Only one offset is searched: a stream whose clock drifts or that skips
 (a server that restarts the file after a reconnect) is not made to fit;
-its misplaced parts score as the distortion they are.
+its misplaced parts score as the distortion they are. And a frame that
+arrived late still goes to its PTS, as if it had been played in time: a
+player without a buffer would have skipped it. Which frames were late is
+for the caller to decide (from arrival times) and drop before placing.
 """
 
 import numpy as np
