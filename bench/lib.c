@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <linux/netlink.h>
 #include "lib.h"
 
@@ -101,7 +102,7 @@ void child_get(const struct model *m, unsigned int peer, int c,
 
 int nlc_open(struct nlc *c, int bus, unsigned int groups)
 {
-	int one = 1;
+	int one = 1, rcvbuf = 8 << 20;
 
 	memset(c, 0, sizeof(*c));
 	c->sk = mnl_socket_open(bus);
@@ -109,6 +110,15 @@ int nlc_open(struct nlc *c, int bus, unsigned int groups)
 		return -errno;
 	mnl_socket_setsockopt(c->sk, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(c->sk, NETLINK_EXT_ACK, &one, sizeof(one));
+	/*
+	 * A batch's acks are queued before the first is read; each counts
+	 * its skb's truesize against the receive buffer, and on 6.12 a
+	 * batch of 64 KiB of requests overran the default (ENOBUFS).
+	 */
+	if (setsockopt(mnl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(mnl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
 	if (mnl_socket_bind(c->sk, groups, MNL_SOCKET_AUTOPID) < 0) {
 		int err = -errno;
 
