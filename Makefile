@@ -101,9 +101,11 @@ demo: deps
 check-debug: deps ; debug/check-debug
 check-rt: deps ; debug/check-rt
 
+# make bench KVER=... boots that kernel with the module built for it;
+# BENCH_RESULTS=DIR writes the results there instead of bench/results
 bench: deps
 	$(MAKE) all
-	bench/run
+	bench/run $(if $(BENCH_RESULTS),--results $(BENCH_RESULTS))
 
 # What `make install` installs, one target each; `make uninstall` runs
 # the uninstall-* twin of each. A new part (the strongSwan plugin) adds
