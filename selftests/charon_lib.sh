@@ -169,6 +169,20 @@ charon_wait() {
 	fi
 }
 
+# charon_pair_start TERM_NS SRV_NS: the terminal's and the server's charon
+# (configs t0 and s0), reported as one TAP check; the script ends if
+# either does not come up.
+charon_pair_start() {
+	charon_start term "$1" t0
+	charon_start srv "$2" s0
+	if charon_wait term && charon_wait srv; then
+		ok "two charons running, one per netns"
+	else
+		not_ok "two charons running, one per netns"
+		tap_finish
+	fi
+}
+
 charon_stop() {
 	local name=$1 pid=${_charon_pid[$1]:-}
 	[ -n "$pid" ] || return 0

@@ -60,14 +60,7 @@ charon_mobike_conf term %any "$S_ADDR" "$T_IN/32" "$S_IN/32" terminal server \
 charon_mobike_conf srv "$S_ADDR" %any "$S_IN/32" "$T_IN/32" server terminal \
 	"${extra[@]}"
 diag "ESP in UDP: ${MOBIKE_ENCAP:-no}"
-charon_start term "$T" t0
-charon_start srv "$S" s0
-if charon_wait term && charon_wait srv; then
-	ok "two charons running, one per netns"
-else
-	not_ok "two charons running, one per netns"
-	tap_finish
-fi
+charon_pair_start "$T" "$S"
 check "connections and PSK loaded (term)" charon_load term
 check "connections and PSK loaded (srv)" charon_load srv
 

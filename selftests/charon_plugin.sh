@@ -137,14 +137,7 @@ CHARON_MORE_CHILDREN=$(more_children t) \
 CHARON_MORE_CHILDREN=$(more_children s) \
 	charon_mobike_conf srv "$S_ADDR" %any "$S_IN/32" "$T_IN/32" \
 	server terminal "${extra[@]}"
-charon_start term "$T" t0
-charon_start srv "$S" s0
-if charon_wait term && charon_wait srv; then
-	ok "two charons running, one per netns"
-else
-	not_ok "two charons running, one per netns"
-	tap_finish
-fi
+charon_pair_start "$T" "$S"
 TLOG=$(charon_log term) SLOG=$(charon_log srv)
 wraps() { grep -q "esp-mobility: wrapping kernel-netlink" "$1"; }
 wait_for 10 eval 'wraps "$TLOG" && wraps "$SLOG"'
